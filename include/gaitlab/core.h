@@ -1,0 +1,35 @@
+/* Process-wide services (prefix gl_): MPI agreement on errors, rank-0 logging, versions,
+ * paths of shipped files. */
+#ifndef GAITLAB_CORE_H
+#define GAITLAB_CORE_H
+
+#include <mpi.h>
+#include <stddef.h>
+
+#include "gaitlab/error.h"
+
+/* Collective: every rank passes its local status; returns the first failing rank's code
+ * on all ranks (GL_OK if none failed). Ranks that did not fail get a message naming the
+ * failing rank, so only that rank needs to print its own message. Put one agreement point
+ * before each collective operation that a local error could otherwise leave hanging. */
+gl_err gl_agree(MPI_Comm comm, gl_err local);
+/* Which rank (lowest) failed in the last gl_agree that returned an error, or -1. */
+int gl_agree_failed_rank(void);
+
+/* Rank-0 progress output to stderr (other ranks stay quiet). */
+void gl_log_set_rank(int rank);
+void gl_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+double gl_wtime(void);
+
+/* Version strings for --version and file provenance. */
+const char *gl_git_hash(void);
+const char *gl_version(void);
+void gl_library_versions(char *buf, size_t len); /* "mujoco 2.2.2; hdf5 1.10.8; ..." */
+
+/* Resolve a shipped resource (e.g. "models/anymal_c.xml", "policies/default.h5"): the
+ * source tree when run from a build, else the install prefix. Returns GL_ERR_IO with the
+ * paths tried when absent. */
+gl_err gl_resource_path(const char *relative, char *out, size_t outlen);
+
+#endif

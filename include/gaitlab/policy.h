@@ -1,0 +1,129 @@
+/* The actor-critic network (prefix glp_): observation normaliser, two independent towers
+ * MLP(in->512 ELU ->256 ELU) -> LSTM(256->128) -> Linear(128->out), and a learned
+ * state-independent log-std (rl_task_and_ppo.md §10).
+ *
+ * Parameters live in one flat float array (actor tower, critic tower, log-std) so that
+ * Adam, MPI_Allreduce and checkpoints treat them as one vector. The tower kernels are
+ * written once over a `real` type and compiled twice: *_f (float, production) and *_d
+ * (double, gradient checks). Forward passes use BLAS; results for one batch row never
+ * depend on the other rows or the batch size (callers pad batches to a fixed width, see
+ * glp_step_f), which is what makes recordings identical for any rank count. */
+#ifndef GAITLAB_POLICY_H
+#define GAITLAB_POLICY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gaitlab/error.h"
+
+#define GLP_H1 512
+#define GLP_H2 256
+#define GLP_LSTM 128
+#define GLP_NACT 12
+
+/* Offsets (in elements) of each parameter block of one tower within a flat array.
+ * Matrices are row-major [out][in] like PyTorch's weight; LSTM gates stacked i, f, g, o. */
+typedef struct glp_layout {
+  int in, out;
+  size_t W1, b1, W2, b2, Wih, bih, Whh, bhh, Wo, bo; /* offsets relative to the tower start */
+  size_t n;                                          /* tower parameter count */
+} glp_layout;
+
+void glp_layout_init(glp_layout *L, int in, int out);
+
+/* What the recording stores of each step (all optional; [B][dim]). */
+typedef struct glp_capture_f {
+  float *mlp;     /* [B][256] MLP output (after the 2nd ELU) */
+  float *h;       /* [B][128] LSTM h after the step */
+  float *c;       /* [B][128] LSTM c after the step */
+  float *gate_fc; /* [B][128] f (.) c_prev */
+  float *gate_ig; /* [B][128] i (.) g */
+} glp_capture_f;
+
+/* Inference workspace for batches of up to `bmax` rows. */
+typedef struct glp_infer_ws_f glp_infer_ws_f;
+gl_err glp_infer_ws_create_f(glp_infer_ws_f **ws, const glp_layout *L, int bmax);
+void glp_infer_ws_destroy_f(glp_infer_ws_f *ws);
+
+/* One recurrent step for B rows: x [B][in] (already normalised), h/c [B][128] updated in
+ * place, out [B][out]. capture may be NULL. */
+gl_err glp_step_f(const glp_layout *L, const float *tower_params, glp_infer_ws_f *ws, int B,
+                  const float *x, float *h, float *c, glp_capture_f *capture, float *out);
+
+/* ---- sequences for training (BPTT), float and double builds of the same code ---- */
+typedef struct glp_seq_ws_f glp_seq_ws_f;
+typedef struct glp_seq_ws_d glp_seq_ws_d;
+
+gl_err glp_seq_ws_create_f(glp_seq_ws_f **ws, const glp_layout *L, int T, int B);
+void glp_seq_ws_destroy_f(glp_seq_ws_f *ws);
+gl_err glp_seq_ws_create_d(glp_seq_ws_d **ws, const glp_layout *L, int T, int B);
+void glp_seq_ws_destroy_d(glp_seq_ws_d *ws);
+
+/* Forward over T steps x B sequences, caching what backward needs.
+ * x [T][B][in]; h0, c0 [B][128] (the stored initial states; treated as constants);
+ * reset [T][B] (nonzero: zero h, c before step t, i.e. an episode starts at t) or NULL;
+ * out [T][B][out]. */
+gl_err glp_seq_forward_f(const glp_layout *L, const float *tower_params, glp_seq_ws_f *ws,
+                         const float *x, const float *h0, const float *c0,
+                         const unsigned char *reset, float *out);
+gl_err glp_seq_forward_d(const glp_layout *L, const double *tower_params, glp_seq_ws_d *ws,
+                         const double *x, const double *h0, const double *c0,
+                         const unsigned char *reset, double *out);
+/* Backward of the last forward: dout [T][B][out] -> grad (ACCUMULATED, tower layout).
+ * dx (optional, [T][B][in]) and dh0/dc0 (optional, [B][128]) for gradient checks. */
+gl_err glp_seq_backward_f(const glp_layout *L, const float *tower_params, glp_seq_ws_f *ws,
+                          const float *dout, float *grad, float *dx, float *dh0, float *dc0);
+gl_err glp_seq_backward_d(const glp_layout *L, const double *tower_params, glp_seq_ws_d *ws,
+                          const double *dout, double *grad, double *dx, double *dh0,
+                          double *dc0);
+
+/* ---- observation normaliser (running mean/var, parallel-variance merge, clamp ±5) ---- */
+typedef struct glp_norm {
+  int dim;
+  double count; /* starts at 1 (rl_games convention), mean 0, var 1 */
+  double *mean, *var;
+} glp_norm;
+
+gl_err glp_norm_init(glp_norm *n, int dim);
+void glp_norm_free(glp_norm *n);
+/* Merge a batch (B rows of `stride` floats; first dim used) into the statistics. */
+void glp_norm_update(glp_norm *n, int B, const float *x, int stride);
+/* Merge precomputed batch moments (count, mean, M2-style var): used after MPI reduction. */
+void glp_norm_merge(glp_norm *n, double count, const double *mean, const double *var);
+/* out[b][j] = clamp((x - mean)/sqrt(var + 1e-5), -5, 5) for j < out_dim. */
+void glp_norm_apply(const glp_norm *n, int B, const float *x, int x_stride, float *out,
+                    int out_dim);
+
+/* ---- the policy object: normaliser + actor + critic + log-std ---- */
+typedef struct glp_policy {
+  int actor_in;      /* 176 (default) or 188 */
+  int critic_in;     /* 188 (default) or 176 */
+  glp_layout actor, critic;
+  size_t off_actor, off_critic, off_logstd, nparams;
+  float *params;     /* owned, nparams */
+  glp_norm norm;     /* over GLE_OBS_FULL = 188 inputs */
+  /* provenance (owned strings, may be NULL): training YAML, git hash, ... */
+  char *train_yaml;
+  char *git_hash;
+  uint64_t seed;
+  double policy_steps;  /* environment steps trained */
+  double wall_seconds;  /* training wall time */
+  int iterations;
+} glp_policy;
+
+/* New policy with PyTorch-default init (kaiming-uniform weights, zero Linear biases,
+ * U(±1/sqrt(128)) LSTM weights and biases), actor head scaled by head_gain (0.01 keeps
+ * initial actions near the default pose), log-std = logstd0. Random numbers come from
+ * glr streams keyed by (seed, tensor id). */
+gl_err glp_policy_create(glp_policy **p, int actor_in, int critic_in, uint64_t seed,
+                         double head_gain, double logstd0);
+void glp_policy_destroy(glp_policy *p);
+
+/* Self-describing HDF5 policy file (serial I/O; call on one rank and broadcast). Every
+ * tensor is a named dataset with its shape; attributes: obs layout, normaliser, provenance. */
+gl_err glp_policy_save(const glp_policy *p, const char *path);
+gl_err glp_policy_load(glp_policy **p, const char *path);
+/* Broadcast a policy from root (others receive a new object) over an MPI communicator. */
+gl_err glp_policy_bcast(glp_policy **p, int root, void *mpi_comm /* MPI_Comm* */);
+
+#endif

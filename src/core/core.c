@@ -1,0 +1,85 @@
+#include "gaitlab/core.h"
+
+#include <hdf5.h>
+#include <mujoco/mujoco.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static int gl_log_rank_ = 0;
+static int gl_failed_rank_ = -1;
+
+gl_err gl_agree(MPI_Comm comm, gl_err local) {
+  int rank, size;
+  MPI_Comm_rank(comm, &rank);
+  MPI_Comm_size(comm, &size);
+  /* MINLOC over (failed ? rank : size) finds the lowest failing rank and, in the same
+   * reduction, carries its code along via a second MIN on an encoded pair. */
+  int mine[2] = {local != GL_OK ? rank : size, (int)local};
+  int first[2];
+  struct { int v, r; } in = {mine[0], rank}, out;
+  if (MPI_Allreduce(&in, &out, 1, MPI_2INT, MPI_MINLOC, comm) != MPI_SUCCESS)
+    return gl_error(GL_ERR_MPI, "MPI_Allreduce failed while agreeing on errors");
+  if (out.v == size) {
+    gl_failed_rank_ = -1;
+    return GL_OK;
+  }
+  first[0] = out.v;
+  first[1] = mine[1];
+  if (MPI_Bcast(&first[1], 1, MPI_INT, first[0], comm) != MPI_SUCCESS)
+    return gl_error(GL_ERR_MPI, "MPI_Bcast failed while agreeing on errors");
+  gl_failed_rank_ = first[0];
+  if (local == GL_OK) gl_error((gl_err)first[1], "(rank %d failed; see its message)", first[0]);
+  return local != GL_OK ? local : (gl_err)first[1];
+}
+
+int gl_agree_failed_rank(void) { return gl_failed_rank_; }
+
+void gl_log_set_rank(int rank) { gl_log_rank_ = rank; }
+
+void gl_log(const char *fmt, ...) {
+  if (gl_log_rank_ != 0) return;
+  va_list ap;
+  va_start(ap, fmt);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  fputc('\n', stderr);
+  fflush(stderr);
+}
+
+double gl_wtime(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+const char *gl_git_hash(void) { return GAITLAB_GIT_HASH; }
+const char *gl_version(void) { return GAITLAB_VERSION; }
+
+void gl_library_versions(char *buf, size_t len) {
+  unsigned maj, min, rel;
+  H5get_libversion(&maj, &min, &rel);
+  char mpiv[MPI_MAX_LIBRARY_VERSION_STRING];
+  int mlen = 0;
+  MPI_Get_library_version(mpiv, &mlen);
+  char *nl = strchr(mpiv, ',');
+  if (nl) *nl = '\0';
+  int mjv = mj_version();
+  snprintf(buf, len, "mujoco %d.%d.%d; hdf5 %u.%u.%u (parallel); %s", mjv / 100, (mjv / 10) % 10,
+           mjv % 10, maj, min, rel, mpiv);
+}
+
+gl_err gl_resource_path(const char *relative, char *out, size_t outlen) {
+  const char *env = getenv("GAITLAB_SOURCE_DIR");
+  const char *roots[3] = {env, GAITLAB_SOURCE_DIR, GAITLAB_DATA_DIR};
+  for (int i = 0; i < 3; ++i) {
+    if (!roots[i] || !roots[i][0]) continue;
+    snprintf(out, outlen, "%s/%s", roots[i], relative);
+    if (access(out, R_OK) == 0) return GL_OK;
+  }
+  return gl_error(GL_ERR_IO, "cannot find shipped file '%s' (looked in $GAITLAB_SOURCE_DIR, %s, %s)",
+                  relative, GAITLAB_SOURCE_DIR, GAITLAB_DATA_DIR);
+}
