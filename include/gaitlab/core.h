@@ -13,6 +13,8 @@
  * failing rank, so only that rank needs to print its own message. Put one agreement point
  * before each collective operation that a local error could otherwise leave hanging. */
 gl_err gl_agree(MPI_Comm comm, gl_err local);
+/* 1 when the current error message only says another rank failed (that rank prints). */
+int gl_error_is_remote(void);
 /* Which rank (lowest) failed in the last gl_agree that returned an error, or -1. */
 int gl_agree_failed_rank(void);
 

@@ -76,11 +76,19 @@ const void *gle_env_mjmodel(const gle_env *env);
 gl_err gle_agent_create(gle_agent **agent, const gle_env *env, uint64_t seed, uint64_t index);
 void gle_agent_destroy(gle_agent *agent);
 void *gle_agent_mjdata(gle_agent *agent);
+/* The agent's own mjModel (a copy of the env's carrying this agent's friction). */
+const void *gle_agent_mjmodel(const gle_agent *agent);
 
 /* Start a new episode: randomised joints/spawn from the agent's stream, command
  * cmd = (u m/s, v m/s, r rad/s). With heading_command the third entry is the heading
  * target psi (rad) and r is computed every step. Clears previous action, air time. */
 gl_err gle_agent_reset(gle_agent *agent, const double cmd[3]);
+
+/* Replace the command mid-episode (same meaning of cmd[2] as in reset); bookkeeping is
+ * kept. Used by experiments that change commands without a reset. */
+gl_err gle_agent_set_command(gle_agent *agent, const double cmd[3]);
+/* Command in effect: u, v (m/s), r (rad/s; from the heading controller when enabled). */
+void gle_agent_command(const gle_agent *agent, double cmd[3]);
 
 /* Observation of the current state, 188 floats in the authors' order and scales (the
  * actor uses the first GLE_OBS). Noise is drawn from the agent's stream when enabled. */
@@ -97,7 +105,8 @@ typedef struct gle_step_info {
   float reward;                /* total, clipped >= 0, x dt */
   float reward_terms[GLE_R_NTERMS];
   int terminated;              /* base contact (fall) */
-  int timed_out;               /* episode_steps reached */
+  int timed_out;               /* steps since reset >= episode_steps - 1 (Isaac's rule:
+                                  999 transitions in a 1000-step episode) */
   int nonfinite;               /* state became NaN/Inf or MuJoCo flagged bad qacc */
   int warnings;                /* MuJoCo warnings raised during this step */
 } gle_step_info;
@@ -107,7 +116,12 @@ typedef struct gle_step_info {
  * the fall and stop the agent). */
 gl_err gle_agent_step(gle_agent *agent, const float action[GLE_NJ], gle_step_info *info);
 
-/* Isaac-style push: overwrite the world-frame base vx, vy (m/s). */
+/* Isaac-style push: overwrite the world-frame base vx, vy (m/s); vz and angular velocity
+ * are kept. Training pushes (push_interval > 0) happen inside gle_agent_step, after the
+ * physics and before rewards/observation, whenever the agent's lifetime step count (not
+ * reset by gle_agent_reset) is a multiple of push_interval; vx, vy ~ U(+-push_vel) from
+ * the agent's GLR_PUSH stream. Agents created together are thus pushed together, as with
+ * Isaac's global counter (quirk Q6). */
 void gle_agent_push(gle_agent *agent, double vx, double vy);
 
 int gle_agent_steps(const gle_agent *agent);     /* policy steps since reset */

@@ -40,6 +40,25 @@ typedef struct glp_capture_f {
   float *gate_ig; /* [B][128] i (.) g */
 } glp_capture_f;
 
+/* ---- batch invariance (how recordings stay identical for any rank count) ----
+ * BLAS gemm is NOT row-invariant: with OpenBLAS 0.3.21 (Haswell kernels) the float result
+ * of one row of X*W^T changes with the number of rows M and with the row's position in the
+ * kernel's 12-wide tile (measured: tests/policy/test_policy_batch.c). glp_step_f therefore
+ * always multiplies fixed-width chunks of GLP_BATCH_PAD rows (a partial last chunk is
+ * zero-padded), so the result for row r depends only on that row's inputs and on its slot
+ * r % GLP_BATCH_PAD. THE RULE for callers: put the agent with global index g at a row r with
+ * r % GLP_BATCH_PAD == g % GLP_BATCH_PAD (glp_batch_slot). A rank owning agents [g0, g1)
+ * passes B = glp_batch_slot(g0) + (g1 - g0) rows with agent g at row glp_batch_slot(g0) +
+ * (g - g0); the leading rows are padding (their contents are ignored by the other rows).
+ * Then h, c, out and captures are bitwise identical for any sharding and batch size.
+ * glp_seq_* (training) are deterministic functions of (params, inputs, T, B): call them with
+ * a fixed B and fixed sequence-to-chunk assignment, and reduce chunk gradients in a fixed
+ * order, to get rank-count-independent training. */
+#define GLP_BATCH_PAD 16
+static inline int glp_batch_slot(uint64_t global_index) {
+  return (int)(global_index % GLP_BATCH_PAD);
+}
+
 /* Inference workspace for batches of up to `bmax` rows. */
 typedef struct glp_infer_ws_f glp_infer_ws_f;
 gl_err glp_infer_ws_create_f(glp_infer_ws_f **ws, const glp_layout *L, int bmax);
@@ -58,6 +77,11 @@ gl_err glp_seq_ws_create_f(glp_seq_ws_f **ws, const glp_layout *L, int T, int B)
 void glp_seq_ws_destroy_f(glp_seq_ws_f *ws);
 gl_err glp_seq_ws_create_d(glp_seq_ws_d **ws, const glp_layout *L, int T, int B);
 void glp_seq_ws_destroy_d(glp_seq_ws_d *ws);
+
+/* Bytes a sequence workspace holds (activations cached for BPTT), to size chunks. */
+size_t glp_seq_ws_bytes(const glp_layout *L, int T, int B, size_t real_size);
+/* Multiply-adds x2 of one forward step of one row (backward costs about twice this). */
+double glp_tower_flops(const glp_layout *L);
 
 /* Forward over T steps x B sequences, caching what backward needs.
  * x [T][B][in]; h0, c0 [B][128] (the stored initial states; treated as constants);

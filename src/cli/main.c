@@ -1,2 +1,92 @@
+/* The gaitlab binary: MPI and BLAS set-up, subcommand dispatch, one error message, exit code. */
+#include <cblas.h>
+#include <mpi.h>
 #include <stdio.h>
-int main(void) { puts("gaitlab"); return 0; }
+#include <stdlib.h>
+#include <string.h>
+
+#include "gaitlab/cli.h"
+#include "gaitlab/core.h"
+
+typedef struct glcli_command {
+  const char *name;
+  gl_err (*fn)(const glcli_args *, MPI_Comm);
+  const char *usage;
+  const char *help;
+} glcli_command;
+
+static const glcli_command glcli_commands_[] = {
+    {"run", glcli_run, "gaitlab run EXP.yaml [--set KEY=VALUE]... [--resume] [--quiet]",
+     "Simulate the experiment's agents over all ranks and record them into one HDF5 file\n"
+     "(written to OUTPUT.partial, renamed when complete). --resume continues a killed run."},
+    {"validate", glcli_validate, "gaitlab validate EXP.yaml [--set KEY=VALUE]...",
+     "Check an experiment file and print its expanded condition table."},
+    {"info", glcli_info, "gaitlab info FILE.h5",
+     "Summarise a recording or policy file: provenance, conditions, datasets, tracking table."},
+};
+#define GLCLI_NCOMMANDS (sizeof glcli_commands_ / sizeof *glcli_commands_)
+
+static void glcli_usage(FILE *out) {
+  fprintf(out,
+          "gaitlab %s: recurrent RL locomotion agents, recorded and analysed like motor cortex\n\n"
+          "usage: gaitlab COMMAND [ARGS]   (under mpirun -np N or srun for N ranks)\n\ncommands:\n",
+          gl_version());
+  for (size_t i = 0; i < GLCLI_NCOMMANDS; ++i) fprintf(out, "  %s\n", glcli_commands_[i].usage);
+  fprintf(out, "\n  gaitlab COMMAND --help   details of one command\n  gaitlab --version\n\n"
+               "--set KEY=VALUE overrides any YAML key by its dotted path, e.g.\n"
+               "  --set conditions.copies=2 --set output=out/x.h5 --set sim.episode_steps=200\n"
+               "Exit codes: 0 ok, 1 internal, 2 invalid input, 3 I/O, 4 numerical, 5 memory,\n"
+               "6 MPI, 7 library, 75 interrupted (re-run the same command to resume).\n");
+}
+
+static void glcli_version(void) {
+  char libs[512];
+  gl_library_versions(libs, sizeof libs);
+  printf("gaitlab %s (git %s)\n%s\n", gl_version(), gl_git_hash(), libs);
+}
+
+int main(int argc, char **argv) {
+  MPI_Init(&argc, &argv);
+  /* One BLAS thread per rank: ranks already use the cores (hpc_build_notes.md). */
+  openblas_set_num_threads(1);
+  MPI_Comm comm = MPI_COMM_WORLD;
+  int rank;
+  MPI_Comm_rank(comm, &rank);
+  gl_log_set_rank(rank);
+
+  gl_err err = GL_OK;
+  int local_only = 1; /* errors found before dispatch are identical on all ranks */
+  if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
+      strcmp(argv[1], "help") == 0) {
+    if (rank == 0) glcli_usage(stdout);
+    err = argc < 2 ? GL_ERR_INPUT : GL_OK;
+    MPI_Finalize();
+    return (int)err;
+  }
+  if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
+    if (rank == 0) glcli_version();
+    MPI_Finalize();
+    return 0;
+  }
+  const glcli_command *cmd = NULL;
+  for (size_t i = 0; i < GLCLI_NCOMMANDS; ++i)
+    if (strcmp(argv[1], glcli_commands_[i].name) == 0) cmd = &glcli_commands_[i];
+  if (!cmd) {
+    err = gl_error(GL_ERR_INPUT, "unknown command '%s'; allowed: run, validate, info, train, analyze, report (see gaitlab --help)", argv[1]);
+  } else {
+    glcli_args args;
+    err = glcli_parse(argc - 2, argv + 2, cmd->usage, &args);
+    if (!err && args.help) {
+      if (rank == 0) printf("usage: %s\n\n%s\n", cmd->usage, cmd->help);
+    } else if (!err) {
+      local_only = 0;
+      err = cmd->fn(&args, comm);
+    }
+  }
+  if (err && !gl_error_is_remote() && (rank == 0 || !local_only)) {
+    fprintf(stderr, "gaitlab: error: %s\n", gl_errmsg());
+    fflush(stderr);
+  }
+  MPI_Finalize();
+  return (int)err;
+}

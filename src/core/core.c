@@ -11,6 +11,9 @@
 
 static int gl_log_rank_ = 0;
 static int gl_failed_rank_ = -1;
+static int gl_remote_ = 0;
+
+int gl_error_is_remote(void) { return gl_remote_; }
 
 gl_err gl_agree(MPI_Comm comm, gl_err local) {
   int rank, size;
@@ -32,7 +35,10 @@ gl_err gl_agree(MPI_Comm comm, gl_err local) {
   if (MPI_Bcast(&first[1], 1, MPI_INT, first[0], comm) != MPI_SUCCESS)
     return gl_error(GL_ERR_MPI, "MPI_Bcast failed while agreeing on errors");
   gl_failed_rank_ = first[0];
-  if (local == GL_OK) gl_error((gl_err)first[1], "(rank %d failed; see its message)", first[0]);
+  if (local == GL_OK) {
+    gl_error((gl_err)first[1], "(rank %d failed; see its message)", first[0]);
+    gl_remote_ = 1;
+  }
   return local != GL_OK ? local : (gl_err)first[1];
 }
 

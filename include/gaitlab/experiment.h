@@ -1,0 +1,86 @@
+/* Experiments (prefix glx_): the YAML of `gaitlab run`, its expansion into conditions and
+ * agents, the fixed sharding of agents over ranks, and the run driver that simulates a
+ * rank's shard and records it into the shared HDF5 file (recording.h).
+ *
+ * Agent numbering is global and rank-free: agent = condition * copies + copy. Ranks own
+ * contiguous blocks (gl_shard_range) and every random number of an agent is keyed by its
+ * global index, so the file is bitwise identical for any rank count. */
+#ifndef GAITLAB_EXPERIMENT_H
+#define GAITLAB_EXPERIMENT_H
+
+#include <mpi.h>
+#include <stdint.h>
+
+#include "gaitlab/config.h"
+#include "gaitlab/error.h"
+
+/* The recordable layers, in file order. */
+typedef enum glx_layer {
+  GLX_OBS = 0, GLX_MLP, GLX_LSTM_H, GLX_LSTM_C, GLX_GATE_FC, GLX_GATE_IG, GLX_MU, GLX_TORQUE,
+  GLX_FOOT_FORCE, GLX_BASE_LIN_VEL, GLX_BASE_ANG_VEL, GLX_COMMAND, GLX_BASE_POS, GLX_BASE_QUAT,
+  GLX_NLAYERS
+} glx_layer;
+
+typedef struct glx_layer_info {
+  const char *name;  /* dataset name under /recording */
+  int dim;
+  const char *units;
+  const char *description;
+} glx_layer_info;
+
+const glx_layer_info *glx_layer_table(void); /* GLX_NLAYERS entries */
+extern const char *const glx_layer_names[];  /* NULL-terminated, for schema choices */
+
+typedef enum glx_perturb_kind { GLX_PERTURB_NONE = 0, GLX_PERTURB_VELOCITY = 1 } glx_perturb_kind;
+
+typedef struct glx_config {
+  char *name;
+  int seed;
+  char *policy;          /* path, "default" (shipped) or "random" (untrained, from seed) */
+  char *output;          /* HDF5 path */
+  /* sim */
+  double timestep;
+  int decimation;
+  int episode_steps;
+  int record_start, record_stop; /* window [start, stop) in policy steps */
+  int noise;
+  double friction_lo, friction_hi;
+  int batch;             /* agents per inference batch (fixed width; see policy.h) */
+  /* conditions */
+  glc_reals u, v, r;     /* m/s, m/s, rad/s */
+  int zip;               /* 0: grid u x v x r; 1: element-wise lists (scalars broadcast) */
+  int copies;
+  /* perturbation */
+  int perturb_kind;
+  int perturb_step;      /* policy step at which to apply */
+  double perturb_vx, perturb_vy; /* world-frame velocity set by the push (m/s) */
+  double perturb_random; /* > 0: add U(-x, x) per agent from its GLR_PUSH stream */
+  double perturb_fraction; /* fraction of copies (lowest copy indices) perturbed */
+  /* recording */
+  glc_strings record;    /* layer names; empty = all */
+  int layer_on[GLX_NLAYERS];
+  /* derived */
+  int nconditions;
+  double *cond;          /* [nconditions][3] u, v, r */
+  int64_t nagents;
+  char *yaml;            /* effective config text (provenance) */
+  int has_analysis;      /* the document has an analysis: block */
+} glx_config;
+
+/* Bind and validate a document (all checks, incl. cross-field ones, with marks). */
+gl_err glx_config_bind(const glc_doc *doc, glx_config *cfg);
+void glx_config_free(glx_config *cfg);
+/* Collective: load + overrides on rank 0, validate, broadcast; identical cfg everywhere. */
+gl_err glx_config_load(const char *path, const char *const *sets, int nsets, MPI_Comm comm,
+                       glx_config *cfg, glc_doc **doc_out);
+
+/* Contiguous block of n items for `rank` of `nranks`: the first n % nranks ranks get one
+ * extra. Works for nranks > n (trailing ranks get empty ranges). */
+void gl_shard_range(int64_t n, int nranks, int rank, int64_t *begin, int64_t *end);
+
+/* Run the experiment: simulate the shard, record collectively, write summaries, rename
+ * <output>.partial -> <output>. With resume, agents already marked complete in an existing
+ * <output>.partial of the same configuration are skipped. */
+gl_err glx_run(const glx_config *cfg, int resume, int quiet, MPI_Comm comm);
+
+#endif

@@ -1,0 +1,63 @@
+/* The recording file (prefix glio_): one HDF5 file per experiment, written collectively by
+ * all ranks through MPI-IO, readable by h5py without custom code.
+ *
+ *   /                      attrs: config_yaml, git_hash, gaitlab_version, library_versions,
+ *                                 seed, nranks, name, status ("complete" once renamed)
+ *   /conditions/{u,v,r}    [condition] float64, SI (m/s, m/s, rad/s)
+ *   /conditions/{u,v,r}_obs [condition] float64, observation scale (x2, x2, x0.25; the
+ *                          authors' analysis labels)
+ *   /agents/{condition,copy,fell,fall_step,perturbed,complete,friction,warnings}  [agent]
+ *   /agents/mean_velocity  [agent x 3] mean measured (u, v, r) over valid window samples
+ *   /recording/step        [step] int32 absolute policy step of each recorded row
+ *   /recording/<layer>     [agent x step x dim] float32, chunked one agent per chunk;
+ *                          samples at steps >= fall_step are NaN (invalid)
+ *   /summary/tracking      per-condition table (see glio_write_tracking)
+ *
+ * Data is written to <output>.partial and renamed only when complete; per-agent
+ * /agents/complete flags are flushed after each block so a resumed run knows which agents
+ * are safe to trust. */
+#ifndef GAITLAB_RECORDING_H
+#define GAITLAB_RECORDING_H
+
+#include <mpi.h>
+#include <stdint.h>
+
+#include "gaitlab/error.h"
+#include "gaitlab/experiment.h"
+
+typedef struct glio_file glio_file;
+
+/* Per-agent row of /agents. */
+typedef struct glio_agent_row {
+  int32_t condition, copy;
+  int8_t fell, perturbed, complete;
+  int32_t fall_step;  /* -1 = did not fall */
+  float friction;
+  int32_t warnings;   /* MuJoCo warnings counted over the episode */
+  float mean_vel[3];  /* mean measured (u, v, r) over the valid window samples */
+} glio_agent_row;
+
+/* Collective. Create <cfg->output>.partial with every dataset sized for the experiment. With
+ * resume != 0 and an existing .partial whose config_yaml matches, reopen it instead and
+ * return in *done (allocated, [nagents] int8, owned by caller) which agents are complete. */
+gl_err glio_open(glio_file **f, const glx_config *cfg, int resume, MPI_Comm comm,
+                 int8_t **done);
+
+/* Collective: write agents [agent0, agent0 + n) of this rank (n may be 0). layer[i] points to
+ * [n][nwin][dim_i] floats for each enabled layer (NULL for disabled ones); rows[n]. Flushes
+ * the file so the completion flags are durable. */
+gl_err glio_write_block(glio_file *f, int64_t agent0, int64_t n, float *const *layer,
+                        const glio_agent_row *rows);
+
+/* Collective: compute /summary/tracking from /agents as stored in the file (so agents
+ * completed before a resume count too), summing in agent order on rank 0 so the table is
+ * bitwise identical for any rank count. Columns: u, v, r commanded; u, v, r measured (mean
+ * over agents that did not fall); fall rate; agents. */
+gl_err glio_write_tracking(glio_file *f);
+
+/* Collective: mark complete, close and rename .partial -> output. */
+gl_err glio_finish(glio_file *f);
+/* Close without renaming (error path); the .partial file stays for --resume. */
+void glio_abort(glio_file *f);
+
+#endif

@@ -1,0 +1,221 @@
+/* The experiment YAML: schema, defaults, cross-field validation, grid expansion.
+ * Single-key checks (types, ranges, unknown keys) are the binder's job; only relations
+ * between keys are checked here, each error pointing at the key that has to change. */
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gaitlab/core.h"
+#include "gaitlab/experiment.h"
+
+static const glx_layer_info glx_layers_[GLX_NLAYERS] = {
+    {"obs", 176, "authors' observation scale", "actor input: lin vel x2, ang vel x0.25, gravity, commands x(2,2,0.25), joint pos (rad), joint vel x0.05, 140 heights x5; row t is the observation the activity of row t was computed from"},
+    {"mlp", 256, "a.u.", "actor MLP output (after the second ELU)"},
+    {"lstm_h", 128, "a.u.", "actor LSTM hidden state h after the step"},
+    {"lstm_c", 128, "a.u.", "actor LSTM cell state c after the step"},
+    {"gate_fc", 128, "a.u.", "forget-gate term f * c_prev"},
+    {"gate_ig", 128, "a.u.", "input-gate term i * g"},
+    {"mu", 12, "action units (x0.5 rad around the default pose)", "deterministic action (policy mean), Isaac joint order LF, LH, RF, RH x (HAA, HFE, KFE)"},
+    {"torque", 12, "N m", "joint torque applied on the last PD substep, Isaac joint order"},
+    {"foot_force", 4, "N", "world-z contact force per foot, order LF, RF, LH, RH"},
+    {"base_lin_vel", 3, "m/s", "base linear velocity, body frame (x forward, y left, z up)"},
+    {"base_ang_vel", 3, "rad/s", "base angular velocity, body frame"},
+    {"command", 3, "m/s, m/s, rad/s", "command (u, v, r) in effect, SI units (observation scale is x(2, 2, 0.25))"},
+    {"base_pos", 3, "m", "base position, world frame"},
+    {"base_quat", 4, "1", "base orientation quaternion (w, x, y, z)"},
+};
+
+const char *const glx_layer_names[] = {"obs", "mlp", "lstm_h", "lstm_c", "gate_fc", "gate_ig",
+                                       "mu", "torque", "foot_force", "base_lin_vel",
+                                       "base_ang_vel", "command", "base_pos", "base_quat", NULL};
+
+const glx_layer_info *glx_layer_table(void) { return glx_layers_; }
+
+static const char *const glx_perturb_kinds_[] = {"none", "velocity", NULL};
+
+#define K(path, type, field, lo, hi, flags, choices, help) \
+  {path, type, offsetof(glx_config, field), lo, hi, flags, choices, help}
+
+static const glc_key glx_schema_[] = {
+    K("name", GLC_STRING, name, 0, 0, 0, NULL, "experiment name"),
+    K("seed", GLC_INT, seed, 0, 2147483647, 0, NULL, "master seed of all random streams"),
+    K("policy", GLC_STRING, policy, 0, 0, 0, NULL, "policy HDF5 file, 'default' (shipped) or 'random' (untrained)"),
+    K("output", GLC_STRING, output, 0, 0, 0, NULL, "output HDF5 file"),
+    K("sim", GLC_SECTION, name, 0, 0, 0, NULL, "simulation settings"),
+    K("sim.timestep", GLC_REAL, timestep, 0, 0.05, GLC_OPEN_MIN, NULL, "physics step (s)"),
+    K("sim.decimation", GLC_INT, decimation, 1, 100, 0, NULL, "PD substeps per policy step"),
+    K("sim.episode_steps", GLC_INT, episode_steps, 1, 1000000, 0, NULL, "policy steps per episode"),
+    K("sim.record_start", GLC_INT, record_start, 0, 1000000, 0, NULL, "first recorded policy step"),
+    K("sim.record_stop", GLC_INT, record_stop, 1, 1000000, 0, NULL, "end of the recording window (exclusive)"),
+    K("sim.noise", GLC_BOOL, noise, 0, 1, 0, NULL, "observation noise (authors' amplitudes)"),
+    K("sim.friction_min", GLC_REAL, friction_lo, 0, 10, 0, NULL, "per-agent friction drawn U(min, max)"),
+    K("sim.friction_max", GLC_REAL, friction_hi, 0, 10, 0, NULL, "per-agent friction drawn U(min, max)"),
+    K("sim.batch", GLC_INT, batch, 1, 4096, 0, NULL, "agents per inference batch (performance only)"),
+    K("conditions", GLC_SECTION, name, 0, 0, GLC_REQUIRED, NULL, "condition grid"),
+    K("conditions.u", GLC_REALS, u, -5, 5, 0, NULL, "forward speed commands (m/s)"),
+    K("conditions.v", GLC_REALS, v, -5, 5, 0, NULL, "lateral speed commands (m/s)"),
+    K("conditions.r", GLC_REALS, r, -5, 5, 0, NULL, "yaw-rate commands (rad/s)"),
+    K("conditions.zip", GLC_BOOL, zip, 0, 1, 0, NULL, "pair u, v, r element-wise instead of a grid"),
+    K("conditions.copies", GLC_INT, copies, 1, 1000000, 0, NULL, "agents per condition"),
+    K("perturbation", GLC_SECTION, name, 0, 0, 0, NULL, "push perturbation"),
+    K("perturbation.kind", GLC_ENUM, perturb_kind, 0, 0, 0, glx_perturb_kinds_, "none, or velocity (set world base vx, vy)"),
+    K("perturbation.step", GLC_INT, perturb_step, 0, 1000000, 0, NULL, "policy step of the push"),
+    K("perturbation.vx", GLC_REAL, perturb_vx, -10, 10, 0, NULL, "world vx set by the push (m/s)"),
+    K("perturbation.vy", GLC_REAL, perturb_vy, -10, 10, 0, NULL, "world vy set by the push (m/s)"),
+    K("perturbation.random", GLC_REAL, perturb_random, 0, 10, 0, NULL, "add U(-x, x) m/s per agent and axis"),
+    K("perturbation.fraction", GLC_REAL, perturb_fraction, 0, 1, 0, NULL, "fraction of copies pushed (lowest copy indices)"),
+    K("record", GLC_STRINGS, record, 0, 0, 0, glx_layer_names, "layers to record (default: all)"),
+    K("analysis", GLC_ANY, name, 0, 0, 0, NULL, "analysis block (see gaitlab analyze --help)"),
+};
+#undef K
+
+static void glx_defaults(glx_config *c) {
+  memset(c, 0, sizeof *c);
+  c->seed = 1;
+  c->timestep = 0.005;
+  c->decimation = 4;
+  c->episode_steps = 1000;
+  c->record_start = 400;
+  c->record_stop = 900;
+  c->noise = 1;
+  c->friction_lo = 0.75;
+  c->friction_hi = 1.125;
+  c->batch = 16;
+  c->copies = 1;
+  c->perturb_step = 600;
+  c->perturb_fraction = 1.0;
+}
+
+static gl_err glx_set_default_string(char **field, const char *value) {
+  if (*field) return GL_OK;
+  *field = strdup(value);
+  return *field ? GL_OK : gl_error(GL_ERR_NOMEM, "out of memory");
+}
+
+static gl_err glx_default_reals(glc_reals *r) {
+  if (r->n > 0) return GL_OK;
+  GL_CALL(GL_ALLOC(r->v, 1));
+  r->v[0] = 0.0;
+  r->n = 1;
+  return GL_OK;
+}
+
+static gl_err glx_expand(const glc_doc *doc, glx_config *c) {
+  char mark[512];
+  if (c->zip) {
+    int n = 1;
+    const glc_reals *lists[3] = {&c->u, &c->v, &c->r};
+    const char *names[3] = {"conditions.u", "conditions.v", "conditions.r"};
+    for (int i = 0; i < 3; ++i) {
+      if (lists[i]->n == 1) continue;
+      if (n != 1 && lists[i]->n != n)
+        return gl_error(GL_ERR_INPUT,
+                        "%s: %s: %d values, but another list has %d; allowed: with zip: true "
+                        "every list has the same length or a single value",
+                        glc_doc_mark(doc, names[i], mark, sizeof mark), names[i], lists[i]->n, n);
+      n = lists[i]->n;
+    }
+    c->nconditions = n;
+    GL_CALL(GL_ALLOC(c->cond, 3 * n));
+    for (int k = 0; k < n; ++k)
+      for (int i = 0; i < 3; ++i) c->cond[3 * k + i] = lists[i]->v[lists[i]->n == 1 ? 0 : k];
+  } else {
+    int64_t n = (int64_t)c->u.n * c->v.n * c->r.n;
+    if (n > 10000000)
+      return gl_error(GL_ERR_INPUT, "%s: conditions: grid of %lld conditions is too large; allowed: at most 1e7",
+                      glc_doc_mark(doc, "conditions", mark, sizeof mark), (long long)n);
+    c->nconditions = (int)n;
+    GL_CALL(GL_ALLOC(c->cond, 3 * n));
+    int k = 0; /* u varies slowest, r fastest: the authors' grid order */
+    for (int iu = 0; iu < c->u.n; ++iu)
+      for (int iv = 0; iv < c->v.n; ++iv)
+        for (int ir = 0; ir < c->r.n; ++ir, ++k) {
+          c->cond[3 * k] = c->u.v[iu];
+          c->cond[3 * k + 1] = c->v.v[iv];
+          c->cond[3 * k + 2] = c->r.v[ir];
+        }
+  }
+  c->nagents = (int64_t)c->nconditions * c->copies;
+  return GL_OK;
+}
+
+static gl_err glx_check_relations(const glc_doc *doc, glx_config *c) {
+  char mark[512];
+  if (c->record_stop <= c->record_start)
+    return gl_error(GL_ERR_INPUT, "%s: sim.record_stop: %d is not after sim.record_start = %d; allowed: record_start < record_stop <= episode_steps",
+                    glc_doc_mark(doc, "sim.record_stop", mark, sizeof mark), c->record_stop, c->record_start);
+  if (c->record_stop > c->episode_steps)
+    return gl_error(GL_ERR_INPUT, "%s: sim.record_stop: %d exceeds sim.episode_steps = %d; allowed: record_start < record_stop <= episode_steps",
+                    glc_doc_mark(doc, "sim.record_stop", mark, sizeof mark), c->record_stop, c->episode_steps);
+  if (c->friction_hi < c->friction_lo)
+    return gl_error(GL_ERR_INPUT, "%s: sim.friction_max: %g is below sim.friction_min = %g; allowed: friction_min <= friction_max",
+                    glc_doc_mark(doc, "sim.friction_max", mark, sizeof mark), c->friction_hi, c->friction_lo);
+  if (c->perturb_kind != GLX_PERTURB_NONE && c->perturb_step >= c->episode_steps)
+    return gl_error(GL_ERR_INPUT, "%s: perturbation.step: %d is not inside the episode; allowed: 0 <= step < sim.episode_steps = %d",
+                    glc_doc_mark(doc, "perturbation.step", mark, sizeof mark), c->perturb_step, c->episode_steps);
+  if (c->nagents > 100000000)
+    return gl_error(GL_ERR_INPUT, "%s: conditions.copies: %lld agents in total is too many; allowed: at most 1e8",
+                    glc_doc_mark(doc, "conditions.copies", mark, sizeof mark), (long long)c->nagents);
+  return GL_OK;
+}
+
+gl_err glx_config_bind(const glc_doc *doc, glx_config *c) {
+  glx_defaults(c);
+  GL_CALL(glc_bind(doc, "", glx_schema_, sizeof glx_schema_ / sizeof *glx_schema_, c));
+  GL_CALL(glx_set_default_string(&c->name, "experiment"));
+  GL_CALL(glx_set_default_string(&c->policy, "default"));
+  GL_CALL(glx_set_default_string(&c->output, "gaitlab_out.h5"));
+  GL_CALL(glx_default_reals(&c->u));
+  GL_CALL(glx_default_reals(&c->v));
+  GL_CALL(glx_default_reals(&c->r));
+  if (c->record.n == 0) {
+    for (int i = 0; i < GLX_NLAYERS; ++i) c->layer_on[i] = 1;
+  } else {
+    for (int k = 0; k < c->record.n; ++k)
+      for (int i = 0; i < GLX_NLAYERS; ++i)
+        if (strcmp(c->record.v[k], glx_layer_names[i]) == 0) c->layer_on[i] = 1;
+  }
+  /* Cycle alignment needs foot forces, and the tracking table needs velocities and commands:
+   * always record them, they are tiny. */
+  c->layer_on[GLX_FOOT_FORCE] = c->layer_on[GLX_BASE_LIN_VEL] = c->layer_on[GLX_BASE_ANG_VEL] =
+      c->layer_on[GLX_COMMAND] = 1;
+  c->has_analysis = glc_doc_has(doc, "analysis");
+  GL_CALL(glx_expand(doc, c));
+  GL_CALL(glx_check_relations(doc, c));
+  GL_CALL(glc_doc_emit(doc, &c->yaml));
+  return GL_OK;
+}
+
+void glx_config_free(glx_config *c) {
+  glc_free(glx_schema_, sizeof glx_schema_ / sizeof *glx_schema_, c);
+  free(c->cond);
+  free(c->yaml);
+  memset(c, 0, sizeof *c);
+}
+
+gl_err glx_config_load(const char *path, const char *const *sets, int nsets, MPI_Comm comm,
+                       glx_config *cfg, glc_doc **doc_out) {
+  glc_doc *doc = NULL;
+  gl_err err = glc_doc_load_bcast(&doc, path, sets, nsets, &comm);
+  if (err) return err; /* already agreed inside */
+  memset(cfg, 0, sizeof *cfg);
+  err = gl_agree(comm, glx_config_bind(doc, cfg));
+  if (err) {
+    glx_config_free(cfg);
+    glc_doc_destroy(doc);
+    return err;
+  }
+  if (doc_out)
+    *doc_out = doc;
+  else
+    glc_doc_destroy(doc);
+  return GL_OK;
+}
+
+void gl_shard_range(int64_t n, int nranks, int rank, int64_t *begin, int64_t *end) {
+  int64_t base = n / nranks, extra = n % nranks;
+  *begin = rank * base + (rank < extra ? rank : extra);
+  *end = *begin + base + (rank < extra ? 1 : 0);
+}
