@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# The CLI contract: help, version, exit codes, one-line errors with file:line:col, no
+# half-written outputs passed off as complete, and info on a finished file.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
+cd "$work"
+G="$GAITLAB_BINARY"
+fails=0
+check() { # check NAME EXPECTED_RC PATTERN -- command...
+  local name=$1 want=$2 pat=$3; shift 4
+  local out rc
+  out=$("$@" 2>&1); rc=$?
+  if [ "$rc" != "$want" ]; then echo "FAIL $name: exit $rc, expected $want"; echo "$out"; fails=$((fails+1)); return; fi
+  if ! grep -qE -- "$pat" <<<"$out"; then echo "FAIL $name: output lacks /$pat/"; echo "$out"; fails=$((fails+1)); return; fi
+  echo "ok   $name"
+}
+B="$here/data/bad"
+check help 0 "usage: gaitlab COMMAND" -- "$G" --help
+for c in run validate info; do check "help-$c" 0 "usage: gaitlab $c" -- "$G" $c --help; done
+check version 0 "mujoco 2\.2\.2; hdf5 1\.10" -- "$G" --version
+check unknown-command 2 "^gaitlab: error: unknown command 'frobnicate'; allowed: run" -- "$G" frobnicate
+check unknown-option 2 "unknown option '--frob'" -- "$G" run x.yaml --frob
+check typo 2 "typo\.yaml:3:3: .*unknown key.*timestpe.*timestep" -- "$G" validate "$B/typo.yaml"
+check wrongtype 2 "wrongtype\.yaml:4:11: conditions\.copies" -- "$G" validate "$B/wrongtype.yaml"
+check emptygrid 2 "emptygrid\.yaml:3:6: conditions\.u" -- "$G" validate "$B/emptygrid.yaml"
+check window 2 "window\.yaml:4:16: sim\.record_stop: 200 exceeds sim\.episode_steps = 100" -- "$G" validate "$B/window.yaml"
+check range 2 "range\.yaml:3:13: sim\.timestep" -- "$G" validate "$B/range.yaml"
+check syntax 2 "syntax\.yaml:[0-9]+:[0-9]+:" -- "$G" validate "$B/syntax.yaml"
+check missing-file 2 "cannot read 'nope\.yaml'" -- "$G" validate nope.yaml
+check bad-set 2 "^gaitlab: error: --set conditions\.copies=0" -- "$G" validate "$here/data/small.yaml" --set conditions.copies=0
+check validate-table 0 "4 conditions x 3 copies = 12 agents" -- "$G" validate "$here/data/small.yaml"
+check validate-obs-scale 0 "1 +0 +0\.5 +\| +2 +0 +0\.125" -- "$G" validate "$here/data/small.yaml"
+# Errors under several ranks: exactly one message, same exit code.
+out=$("$MPIEXEC" -n 2 --oversubscribe "$G" validate "$B/typo.yaml" 2>&1); rc=$?
+n=$(grep -c "gaitlab: error" <<<"$out")
+if [ $rc -ne 2 ] || [ "$n" -ne 1 ]; then echo "FAIL two-rank error: rc $rc, $n messages"; echo "$out"; fails=$((fails+1)); else echo "ok   two-rank error"; fi
+# A missing policy: clear error, exit 2, no output of any kind.
+check missing-policy 2 "nope\.h5" -- "$G" run "$here/data/small.yaml" --quiet --set policy=nope.h5 --set output=mp.h5
+[ ! -e mp.h5 ] && [ ! -e mp.h5.partial ] || { echo "FAIL missing-policy left a file"; fails=$((fails+1)); }
+# An unwritable output location: I/O error, exit 3, nothing claims to be complete.
+check unwritable 3 "cannot create output file 'no/such/dir/x\.h5\.partial'" -- "$G" run "$here/data/small.yaml" --quiet --set output=no/such/dir/x.h5
+# A finished run, and info on it.
+check run 0 "" -- "$MPIEXEC" -n 2 --oversubscribe "$G" run "$here/data/small.yaml" --quiet --set output=ok.h5
+check info 0 "tracking \(mean body-frame velocity" -- "$G" info ok.h5
+check info-notfile 2 "is missing or unreadable|not an HDF5 file" -- "$G" info "$B/typo.yaml"
+[ $fails -eq 0 ] && echo "cli: all ok" || { echo "cli: $fails failures"; exit 1; }

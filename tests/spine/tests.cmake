@@ -1,0 +1,9 @@
+gaitlab_test(NAME spine_core SOURCES ${GAITLAB_TEST_DIR}/test_core.c)
+
+add_executable(h5check ${GAITLAB_TEST_DIR}/h5check.c)
+target_link_libraries(h5check PRIVATE hdf5::hdf5)
+target_compile_options(h5check PRIVATE ${GAITLAB_WARN})
+
+gaitlab_script_test(NAME spine_determinism SCRIPT ${GAITLAB_TEST_DIR}/determinism.sh TIMEOUT 600)
+gaitlab_script_test(NAME spine_cli SCRIPT ${GAITLAB_TEST_DIR}/cli.sh TIMEOUT 300)
+set_property(TEST spine_determinism spine_cli APPEND PROPERTY ENVIRONMENT "H5CHECK=$<TARGET_FILE:h5check>")
