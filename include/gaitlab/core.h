@@ -13,6 +13,10 @@
  * failing rank, so only that rank needs to print its own message. Put one agreement point
  * before each collective operation that a local error could otherwise leave hanging. */
 gl_err gl_agree(MPI_Comm comm, gl_err local);
+/* An error every rank detected identically: rank 0 keeps the message, the others are marked
+ * remote, so the user sees it once. */
+gl_err gl_error_all(MPI_Comm comm, gl_err code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /* 1 when the current error message only says another rank failed (that rank prints). */
 int gl_error_is_remote(void);
 /* Which rank (lowest) failed in the last gl_agree that returned an error, or -1. */
@@ -23,6 +27,14 @@ void gl_log_set_rank(int rank);
 void gl_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 double gl_wtime(void);
+
+/* Graceful stop: SIGTERM, SIGINT and SIGUSR1 only set a flag (installed by main). Long
+ * loops poll it at chunk boundaries, agree across ranks, checkpoint and return
+ * GL_ERR_INTERRUPTED (exit 75), which SLURM scripts turn into a requeue. */
+void gl_signals_install(void);
+int gl_stop_requested(void);
+/* Collective: 1 on every rank if any rank was asked to stop. */
+int gl_stop_agree(MPI_Comm comm);
 
 /* Version strings for --version and file provenance. */
 const char *gl_git_hash(void);

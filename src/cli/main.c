@@ -53,6 +53,7 @@ int main(int argc, char **argv) {
   int rank;
   MPI_Comm_rank(comm, &rank);
   gl_log_set_rank(rank);
+  gl_signals_install();
 
   gl_err err = GL_OK;
   int local_only = 1; /* errors found before dispatch are identical on all ranks */

@@ -2,6 +2,7 @@
 
 #include <hdf5.h>
 #include <mujoco/mujoco.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@ gl_err gl_agree(MPI_Comm comm, gl_err local) {
   MPI_Comm_size(comm, &size);
   /* MINLOC over (failed ? rank : size) finds the lowest failing rank and, in the same
    * reduction, carries its code along via a second MIN on an encoded pair. */
+  if (local != GL_OK) gl_remote_ = 0;
   int mine[2] = {local != GL_OK ? rank : size, (int)local};
   int first[2];
   struct { int v, r; } in = {mine[0], rank}, out;
@@ -42,6 +44,19 @@ gl_err gl_agree(MPI_Comm comm, gl_err local) {
   return local != GL_OK ? local : (gl_err)first[1];
 }
 
+gl_err gl_error_all(MPI_Comm comm, gl_err code, const char *fmt, ...) {
+  int rank;
+  MPI_Comm_rank(comm, &rank);
+  char msg[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  gl_error(code, "%s", msg);
+  gl_remote_ = rank != 0;
+  return code;
+}
+
 int gl_agree_failed_rank(void) { return gl_failed_rank_; }
 
 void gl_log_set_rank(int rank) { gl_log_rank_ = rank; }
@@ -60,6 +75,31 @@ double gl_wtime(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static volatile sig_atomic_t gl_stop_ = 0;
+
+static void gl_on_signal_(int sig) {
+  (void)sig;
+  gl_stop_ = 1;
+}
+
+void gl_signals_install(void) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = gl_on_signal_;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGTERM, &sa, NULL);
+  sigaction(SIGINT, &sa, NULL);
+  sigaction(SIGUSR1, &sa, NULL);
+}
+
+int gl_stop_requested(void) { return gl_stop_ != 0; }
+
+int gl_stop_agree(MPI_Comm comm) {
+  int mine = gl_stop_ != 0, any = 0;
+  MPI_Allreduce(&mine, &any, 1, MPI_INT, MPI_MAX, comm);
+  return any;
 }
 
 const char *gl_git_hash(void) { return GAITLAB_GIT_HASH; }

@@ -282,6 +282,15 @@ gl_err glx_run(const glx_config *cfg, int resume, int quiet, MPI_Comm comm) {
 
   double steps_done = 0.0;
   for (long long round = 0; round < rounds; ++round) {
+    /* Blocks are the unit of work a SIGTERM may wait for; everything written so far is
+     * flushed and flagged complete, so re-running with --resume continues from here. */
+    if (gl_stop_agree(comm)) {
+      glio_abort(file);
+      file = NULL;
+      if (!quiet) gl_log("gaitlab run: stopped by signal after %lld of %lld blocks; re-run with --resume to continue", round, rounds);
+      err = gl_error_all(comm, GL_ERR_INTERRUPTED, "interrupted; %s.partial holds the completed agents (re-run with --resume)", cfg->output);
+      goto out;
+    }
     int64_t gi = g_lo + round;
     int lo = 0, hi = 0;
     if (gi < g_hi) {
