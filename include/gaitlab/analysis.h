@@ -78,8 +78,10 @@ typedef struct gla_config {
   char *ext_analyze_times;   /* sibling dataset of times to analyse (optional) */
   int ext_transpose;         /* datasets stored [unit x time] (MATLAB v7.3 column-major) */
   int ext_cyclic;            /* each condition is a closed loop */
+  int owned;                 /* 1 once bound: strings/lists are heap copies */
 } gla_config;
 
+/* Defaults point at static literals (owned = 0); gla_config_free is safe either way. */
 void gla_config_defaults(gla_config *cfg);
 /* Bind the `analysis:` block of doc (absent block = defaults). Applies analysis.preset
  * first, then every explicit key, so "--set analysis.preset=russo --set
@@ -155,7 +157,7 @@ void gla_zscore(double *x, size_t n, int d, double *mean, double *scale);
  * NULL) restricts t' to t's own condition when within_condition is set. Collective. */
 typedef struct gla_tangle_opts {
   double eps;
-  int tile;               /* 0 = default (256) */
+  int tile;               /* 0 = default (512) */
   int within_condition;
   const int *condition;   /* [n] or NULL */
 } gla_tangle_opts;

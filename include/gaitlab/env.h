@@ -55,7 +55,11 @@ typedef struct gle_task {
   int heading_command;         /* 1 = yaw rate from heading controller (training) */
   double reward_scale[GLE_R_NTERMS]; /* config scales (multiplied by dt inside) */
   double base_height_target;   /* 0.52 */
-  gle_terrain terrain;
+  gle_terrain terrain;         /* PLANE, or ROUGH: models/anymal_c_terrain.xml height field */
+  uint64_t terrain_seed;       /* ROUGH: heights from GLR_TERRAIN (terrain_seed, 0); every rank
+                                  builds the same terrain */
+  double terrain_amp;          /* ROUGH: heights U{0, 0.005, ..., amp} m on a 0.2 m grid,
+                                  bilinear to 0.1 m (Isaac's random_uniform_terrain); 0.1 */
   double init_q_lo, init_q_hi; /* reset q = default * U(lo, hi): 0.5, 1.5 */
   double init_qd;              /* reset qdot U(-x, x): 0.1 */
   double spawn_xy;             /* reset base xy jitter U(-x, x) */

@@ -6,8 +6,9 @@
  * Adam, MPI_Allreduce and checkpoints treat them as one vector. The tower kernels are
  * written once over a `real` type and compiled twice: *_f (float, production) and *_d
  * (double, gradient checks). Forward passes use BLAS; results for one batch row never
- * depend on the other rows or the batch size (callers pad batches to a fixed width, see
- * glp_step_f), which is what makes recordings identical for any rank count. */
+ * depend on the other rows or the batch size provided callers place rows by the slot rule
+ * (GLP_BATCH_PAD below), which is what makes recordings identical for any rank count.
+ * Policy file format: see glp_policy_save (src/policy/policy.c). */
 #ifndef GAITLAB_POLICY_H
 #define GAITLAB_POLICY_H
 
@@ -49,12 +50,15 @@ typedef struct glp_capture_f {
  * r % GLP_BATCH_PAD. THE RULE for callers: put the agent with global index g at a row r with
  * r % GLP_BATCH_PAD == g % GLP_BATCH_PAD (glp_batch_slot). A rank owning agents [g0, g1)
  * passes B = glp_batch_slot(g0) + (g1 - g0) rows with agent g at row glp_batch_slot(g0) +
- * (g - g0); the leading rows are padding (their contents are ignored by the other rows).
- * Then h, c, out and captures are bitwise identical for any sharding and batch size.
+ * (g - g0); the leading rows are padding (computed and written like any row, but their
+ * contents never affect other rows: zero them). Then h, c, out and captures are bitwise
+ * identical for any sharding and batch size. (32 balances the cost of re-packing the
+ * weights per BLAS call, ~15% per row at 16, against padding waste for small batches.)
+ * glp_step_f and glp_seq_forward_f agree only to float rounding, not bitwise.
  * glp_seq_* (training) are deterministic functions of (params, inputs, T, B): call them with
  * a fixed B and fixed sequence-to-chunk assignment, and reduce chunk gradients in a fixed
  * order, to get rank-count-independent training. */
-#define GLP_BATCH_PAD 16
+#define GLP_BATCH_PAD 32
 static inline int glp_batch_slot(uint64_t global_index) {
   return (int)(global_index % GLP_BATCH_PAD);
 }
@@ -94,7 +98,9 @@ gl_err glp_seq_forward_d(const glp_layout *L, const double *tower_params, glp_se
                          const double *x, const double *h0, const double *c0,
                          const unsigned char *reset, double *out);
 /* Backward of the last forward: dout [T][B][out] -> grad (ACCUMULATED, tower layout).
- * dx (optional, [T][B][in]) and dh0/dc0 (optional, [B][128]) for gradient checks. */
+ * dx (optional, [T][B][in]) and dh0/dc0 (optional, [B][128]) for gradient checks are
+ * overwritten. May be called again for another dout; the forward caches are kept.
+ * Workspace memory is glp_seq_ws_bytes(): chunk large minibatches. */
 gl_err glp_seq_backward_f(const glp_layout *L, const float *tower_params, glp_seq_ws_f *ws,
                           const float *dout, float *grad, float *dx, float *dh0, float *dc0);
 gl_err glp_seq_backward_d(const glp_layout *L, const double *tower_params, glp_seq_ws_d *ws,
@@ -110,9 +116,13 @@ typedef struct glp_norm {
 
 gl_err glp_norm_init(glp_norm *n, int dim);
 void glp_norm_free(glp_norm *n);
-/* Merge a batch (B rows of `stride` floats; first dim used) into the statistics. */
+/* Merge a batch (B rows of `stride` floats; first dim used) into the statistics, exactly
+ * like rl_games RunningMeanStd: the batch enters with its mean and its UNBIASED variance
+ * (torch.var default; 0 for B = 1), merged by the parallel-variance formula in double. */
 void glp_norm_update(glp_norm *n, int B, const float *x, int stride);
-/* Merge precomputed batch moments (count, mean, M2-style var): used after MPI reduction. */
+/* Merge precomputed batch moments (count, mean, var = unbiased variance of that batch, as
+ * glp_norm_update computes it): used after an MPI reduction of a distributed batch.
+ * Merges commute up to rounding. */
 void glp_norm_merge(glp_norm *n, double count, const double *mean, const double *var);
 /* out[b][j] = clamp((x - mean)/sqrt(var + 1e-5), -5, 5) for j < out_dim. */
 void glp_norm_apply(const glp_norm *n, int B, const float *x, int x_stride, float *out,
@@ -147,7 +157,9 @@ void glp_policy_destroy(glp_policy *p);
  * tensor is a named dataset with its shape; attributes: obs layout, normaliser, provenance. */
 gl_err glp_policy_save(const glp_policy *p, const char *path);
 gl_err glp_policy_load(glp_policy **p, const char *path);
-/* Broadcast a policy from root (others receive a new object) over an MPI communicator. */
+/* Broadcast a policy from root (others receive a new object) over an MPI communicator.
+ * Collective. On non-root ranks *p is overwritten (pass NULL); a NULL *p on root is an
+ * error on every rank. */
 gl_err glp_policy_bcast(glp_policy **p, int root, void *mpi_comm /* MPI_Comm* */);
 
 #endif

@@ -208,6 +208,7 @@ typedef struct glt_iter_stats {
   double first_kl;         /* unguarded KL in that minibatch (0 up to float rounding) */
   double t_physics, t_network, t_update, t_total; /* seconds (rank 0; all ranks similar) */
   double steps_per_s;
+  double wall_seconds;   /* cumulative training wall time, across resumes */
 } glt_iter_stats;
 
 typedef struct glt_trainer glt_trainer;
@@ -225,6 +226,7 @@ gl_err glt_trainer_iterate(glt_trainer *t, glt_iter_stats *stats);
 int64_t glt_trainer_iteration(const glt_trainer *t);
 double glt_trainer_policy_steps(const glt_trainer *t);
 double glt_trainer_lr(const glt_trainer *t);
+double glt_trainer_wall_seconds(const glt_trainer *t);
 const glt_adam *glt_trainer_adam(const glt_trainer *t);
 const glt_vnorm *glt_trainer_vnorm(const glt_trainer *t);
 

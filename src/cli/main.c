@@ -21,6 +21,12 @@ static const glcli_command glcli_commands_[] = {
      "(written to OUTPUT.partial, renamed when complete). --resume continues a killed run."},
     {"validate", glcli_validate, "gaitlab validate EXP.yaml [--set KEY=VALUE]...",
      "Check an experiment file and print its expanded condition table."},
+    {"train", glcli_train, "gaitlab train TRAIN.yaml [--set KEY=VALUE]... [--resume] [--quiet]",
+     "Train the MLP+LSTM actor-critic with PPO over all ranks (data-parallel); checkpoints\n"
+     "every few minutes and on SIGTERM (exit 75); --resume continues bit-for-bit."},
+    {"analyze", glcli_analyze, "gaitlab analyze FILE.h5 [--set analysis.KEY=VALUE]...",
+     "Cycle-aligned averages, PCA (ScaLAPACK), tangling and speed axes of a recording (or of\n"
+     "external [time x unit] datasets), written into /analysis of the same file."},
     {"info", glcli_info, "gaitlab info FILE.h5",
      "Summarise a recording or policy file: provenance, conditions, datasets, tracking table."},
 };

@@ -82,7 +82,7 @@ static void glx_defaults(glx_config *c) {
   c->noise = 1;
   c->friction_lo = 0.75;
   c->friction_hi = 1.125;
-  c->batch = 16;
+  c->batch = 32;
   c->copies = 1;
   c->perturb_step = 600;
   c->perturb_fraction = 1.0;
@@ -201,7 +201,13 @@ gl_err glx_config_load(const char *path, const char *const *sets, int nsets, MPI
   gl_err err = glc_doc_load_bcast(&doc, path, sets, nsets, &comm);
   if (err) return err; /* already agreed inside */
   memset(cfg, 0, sizeof *cfg);
-  err = gl_agree(comm, glx_config_bind(doc, cfg));
+  /* Rank 0 validates first so that a bad file is reported once, by the rank whose marks
+   * name the user's file; the others bind only a document already known to be valid. */
+  int rank;
+  MPI_Comm_rank(comm, &rank);
+  err = gl_agree(comm, rank == 0 ? glx_config_bind(doc, cfg) : GL_OK);
+  if (!err && rank != 0) err = glx_config_bind(doc, cfg);
+  if (!err) err = gl_agree(comm, err);
   if (err) {
     glx_config_free(cfg);
     glc_doc_destroy(doc);

@@ -24,7 +24,7 @@ check unknown-option 2 "unknown option '--frob'" -- "$G" run x.yaml --frob
 check typo 2 "typo\.yaml:3:3: .*unknown key.*timestpe.*timestep" -- "$G" validate "$B/typo.yaml"
 check wrongtype 2 "wrongtype\.yaml:4:11: conditions\.copies" -- "$G" validate "$B/wrongtype.yaml"
 check emptygrid 2 "emptygrid\.yaml:3:6: conditions\.u" -- "$G" validate "$B/emptygrid.yaml"
-check window 2 "window\.yaml:4:16: sim\.record_stop: 200 exceeds sim\.episode_steps = 100" -- "$G" validate "$B/window.yaml"
+check window 2 "window\.yaml:5:16: sim\.record_stop: 200 exceeds sim\.episode_steps = 100" -- "$G" validate "$B/window.yaml"
 check range 2 "range\.yaml:3:13: sim\.timestep" -- "$G" validate "$B/range.yaml"
 check syntax 2 "syntax\.yaml:[0-9]+:[0-9]+:" -- "$G" validate "$B/syntax.yaml"
 check missing-file 2 "cannot read 'nope\.yaml'" -- "$G" validate nope.yaml

@@ -115,6 +115,7 @@ static int layout(const char *path, hsize_t na, hsize_t nw, hsize_t nc) {
   if (a >= 0) {
     hid_t t = H5Tcopy(H5T_C_S1);
     H5Tset_size(t, H5T_VARIABLE);
+    H5Tset_cset(t, H5T_CSET_UTF8);
     char *v = NULL;
     if (H5Aread(a, t, &v) < 0 || !v || strcmp(v, "complete") != 0) FAIL("status is not 'complete'");
     if (v) H5free_memory(v);

@@ -1,7 +1,7 @@
 gaitlab_test(NAME spine_core SOURCES ${GAITLAB_TEST_DIR}/test_core.c)
 
 add_executable(h5check ${GAITLAB_TEST_DIR}/h5check.c)
-target_link_libraries(h5check PRIVATE hdf5::hdf5)
+target_link_libraries(h5check PRIVATE hdf5::hdf5 MPI::MPI_C)
 target_compile_options(h5check PRIVATE ${GAITLAB_WARN})
 
 gaitlab_script_test(NAME spine_determinism SCRIPT ${GAITLAB_TEST_DIR}/determinism.sh TIMEOUT 600)

@@ -1,0 +1,492 @@
+/* gla_analyze_file for gaitlab recordings: cycle alignment on each rank's own agents,
+ * reproducible reduction of the cycle sums, then the replicated pipeline per population
+ * (and optionally exact tangling of every raw sample). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analysis_internal.h"
+#include "gaitlab/core.h"
+
+typedef struct gla_rec {
+  int A, C, W;         /* agents, conditions, window steps */
+  double dt;
+  int a0, na;          /* this rank's agents */
+  int *cond, *fall;    /* [A] */
+  int *step;           /* [W] */
+  double *cu, *cv, *cr;/* [C] */
+  int *nvalid;         /* [A] valid window samples (before the fall) */
+  /* cycles of this rank */
+  int ncyc, capcyc;
+  int *cyc;            /* triples (agent, start, length) */
+  int64_t *hist;       /* [C x (W + 1)] global */
+  int *mode;           /* [C] */
+  int64_t *nused;      /* [C] */
+} gla_rec;
+
+static void gla_rec_free_(gla_rec *r) {
+  free(r->cond);
+  free(r->fall);
+  free(r->step);
+  free(r->cu);
+  free(r->cv);
+  free(r->cr);
+  free(r->nvalid);
+  free(r->cyc);
+  free(r->hist);
+  free(r->mode);
+  free(r->nused);
+}
+
+static gl_err gla_rec_load_(gla_h5 *h, gla_rec *r) {
+  hsize_t n, dims[3];
+  int nd;
+  GL_CALL(gla_h5_read_int(h->file, "/agents/condition", &r->cond, &n));
+  r->A = (int)n;
+  GL_CALL(gla_h5_read_int(h->file, "/agents/fall_step", &r->fall, &n));
+  if ((int)n != r->A) return gl_error(GL_ERR_INPUT, "/agents/fall_step has %d entries, expected %d", (int)n, r->A);
+  GL_CALL(gla_h5_read_int(h->file, "/recording/step", &r->step, &n));
+  r->W = (int)n;
+  GL_CALL(gla_h5_read_double(h->file, "/conditions/u", &r->cu, dims, &nd));
+  r->C = (int)dims[0];
+  GL_CALL(gla_h5_read_double(h->file, "/conditions/v", &r->cv, dims, &nd));
+  GL_CALL(gla_h5_read_double(h->file, "/conditions/r", &r->cr, dims, &nd));
+  for (int a = 0; a < r->A; ++a)
+    if (r->cond[a] < 0 || r->cond[a] >= r->C)
+      return gl_error(GL_ERR_INPUT, "agent %d has condition %d outside [0, %d)", a, r->cond[a], r->C);
+  /* sampling period: /recording/step attribute dt, else the root attribute policy_dt */
+  hid_t d = H5Dopen2(h->file, "/recording/step", H5P_DEFAULT);
+  gl_err e = gla_h5_read_attr_double(d, "dt", &r->dt);
+  H5Dclose(d);
+  if (e) {
+    gl_error_clear();
+    GL_CALL(gla_h5_read_attr_double(h->file, "policy_dt", &r->dt));
+  }
+  if (!(r->dt > 0)) return gl_error(GL_ERR_INPUT, "recording sampling period must be > 0 (got %g)", r->dt);
+  GL_CALL(GL_ALLOC(r->nvalid, r->A));
+  for (int a = 0; a < r->A; ++a) {
+    int k = 0;
+    if (r->fall[a] < 0) k = r->W;
+    else
+      while (k < r->W && r->step[k] < r->fall[a]) ++k;
+    r->nvalid[a] = k;
+  }
+  r->a0 = (int)((int64_t)r->A * h->rank / h->size);
+  r->na = (int)((int64_t)r->A * (h->rank + 1) / h->size) - r->a0;
+  return GL_OK;
+}
+
+static gl_err gla_rec_cycles_(gla_h5 *h, gla_rec *r, const gla_config *c) {
+  hsize_t dims[3];
+  float *ff = NULL;
+  int *lo = NULL;
+  gl_err err = GL_OK;
+  GL_GOTO(err, GL_ALLOC(ff, (size_t)(r->na ? r->na : 1) * (size_t)r->W * 4), done);
+  GL_GOTO(err, gla_h5_read_agents(h, "/recording/foot_force", (hsize_t)r->a0, (hsize_t)r->na, ff, dims), done);
+  if ((int)dims[1] != r->W || dims[2] != 4) {
+    err = gl_error(GL_ERR_INPUT, "/recording/foot_force must be [agent x %d x 4]", r->W);
+    goto done;
+  }
+  GL_GOTO(err, GL_ALLOC(lo, r->W + 1), done);
+  GL_GOTO(err, GL_ALLOC(r->hist, (size_t)r->C * (size_t)(r->W + 1)), done);
+  r->capcyc = 64;
+  GL_GOTO(err, GL_ALLOC(r->cyc, 3 * (size_t)r->capcyc), done);
+  for (int i = 0; i < r->na; ++i) {
+    int a = r->a0 + i;
+    int nl = gla_liftoffs(ff + (size_t)i * (size_t)r->W * 4 + c->foot, 4, r->W, r->nvalid[a],
+                          c->contact_threshold, lo, r->W + 1);
+    for (int j = 0; j + 1 < nl; ++j) {
+      if (r->ncyc == r->capcyc) {
+        int *bigger = realloc(r->cyc, 6 * (size_t)r->capcyc * sizeof *bigger);
+        if (!bigger) {
+          err = gl_error(GL_ERR_NOMEM, "out of memory storing cycles");
+          goto done;
+        }
+        r->cyc = bigger;
+        r->capcyc *= 2;
+      }
+      int len = lo[j + 1] - lo[j];
+      r->cyc[3 * r->ncyc] = a;
+      r->cyc[3 * r->ncyc + 1] = lo[j];
+      r->cyc[3 * r->ncyc + 2] = len;
+      r->ncyc++;
+      r->hist[(size_t)r->cond[a] * (size_t)(r->W + 1) + (size_t)len]++;
+    }
+  }
+done:
+  free(ff);
+  free(lo);
+  GL_CALL(gl_agree(h->comm, err));
+  MPI_Allreduce(MPI_IN_PLACE, r->hist, r->C * (r->W + 1), MPI_INT64_T, MPI_SUM, h->comm);
+  GL_CALL(GL_ALLOC(r->mode, r->C));
+  GL_CALL(GL_ALLOC(r->nused, r->C));
+  for (int k = 0; k < r->C; ++k) {
+    r->mode[k] = gla_mode_period(r->hist + (size_t)k * (size_t)(r->W + 1), r->W);
+    r->nused[k] = r->mode[k] ? r->hist[(size_t)k * (size_t)(r->W + 1) + (size_t)r->mode[k]] : 0;
+  }
+  return GL_OK;
+}
+
+static gl_err gla_rec_write_cycles_(gla_h5 *h, hid_t top, const gla_rec *r, const gla_config *c) {
+  int *counts = NULL, *displs = NULL, *all = NULL;
+  double *tmp = NULL;
+  hid_t g = -1;
+  gl_err err = GL_OK;
+  GL_GOTO(err, GL_ALLOC(counts, h->size), done);
+  GL_GOTO(err, GL_ALLOC(displs, h->size), done);
+  int mine = 3 * r->ncyc;
+  MPI_Allgather(&mine, 1, MPI_INT, counts, 1, MPI_INT, h->comm);
+  int tot = 0;
+  for (int i = 0; i < h->size; ++i) {
+    displs[i] = tot;
+    tot += counts[i];
+  }
+  GL_GOTO(err, GL_ALLOC(all, tot ? tot : 1), done);
+  MPI_Allgatherv(r->cyc, mine, MPI_INT, all, counts, displs, MPI_INT, h->comm);
+  int nc = tot / 3;
+  int *col = NULL;
+  GL_GOTO(err, GL_ALLOC(col, nc ? nc : 1), done);
+  GL_GOTO(err, gla_h5_group(top, "cycles", &g), col_done);
+  hsize_t dn = (hsize_t)nc;
+  static const char *const names[] = {"agent", "start", "length"};
+  for (int f = 0; f < 3; ++f) {
+    for (int i = 0; i < nc; ++i) col[i] = all[3 * i + f];
+    GL_GOTO(err, gla_h5_put_int(h, g, names[f], 1, &dn, col), col_done);
+  }
+  for (int i = 0; i < nc; ++i) col[i] = r->cond[all[3 * i]];
+  GL_GOTO(err, gla_h5_put_int(h, g, "condition", 1, &dn, col), col_done);
+  for (int i = 0; i < nc; ++i) col[i] = all[3 * i + 2] == r->mode[r->cond[all[3 * i]]];
+  GL_GOTO(err, gla_h5_put_int(h, g, "used", 1, &dn, col), col_done);
+  {
+    hsize_t dh[2] = {(hsize_t)r->C, (hsize_t)(r->W + 1)}, dc = (hsize_t)r->C;
+    GL_GOTO(err, gla_h5_put_int64(h, g, "histogram", 2, dh, r->hist), col_done);
+    GL_GOTO(err, gla_h5_put_int(h, g, "mode_period", 1, &dc, r->mode), col_done);
+    GL_GOTO(err, gla_h5_put_int64(h, g, "n_used", 1, &dc, r->nused), col_done);
+    GL_GOTO(err, GL_ALLOC(tmp, r->C), col_done);
+    for (int k = 0; k < r->C; ++k) tmp[k] = r->mode[k] ? 1.0 / (r->mode[k] * r->dt) : 0.0;
+    GL_GOTO(err, gla_h5_put_double(h, g, "gait_frequency_hz", 1, &dc, tmp), col_done);
+  }
+  GL_GOTO(err, gla_h5_attr_str(g, "foot", (const char *[]){"LF", "RF", "LH", "RH"}[c->foot]), col_done);
+  GL_GOTO(err, gla_h5_attr_double(g, "contact_threshold_N", c->contact_threshold), col_done);
+  GL_GOTO(err, gla_h5_attr_str(g, "definition", "contact = F_z > contact_threshold; lift-off = first sample without contact after a sample with contact; a cycle runs from one lift-off to the next inside the window and before the fall; incomplete first and last pieces are dropped; start = window sample index"), col_done);
+  GL_GOTO(err, gla_h5_attr_str(g, "mode", "per-condition mode of the cycle lengths (samples), ties -> shorter; only cycles of exactly the mode length are averaged (used = 1); 0 = no cycles"), col_done);
+  GL_GOTO(err, gla_h5_attr_double(g, "sampling_period_s", r->dt), col_done);
+col_done:
+  free(col);
+done:
+  if (g >= 0) H5Gclose(g);
+  free(counts);
+  free(displs);
+  free(all);
+  free(tmp);
+  return err;
+}
+
+static double gla_fmaxabs_(const float *v, size_t n) {
+  double m = 0;
+  for (size_t i = 0; i < n; ++i) {
+    double a = fabs((double)v[i]);
+    if (!(a <= m)) m = a;
+  }
+  return m;
+}
+
+/* Cycle averages of one population: returns rows [R x D] and per-sample variance. */
+static gl_err gla_rec_average_(gla_h5 *h, const gla_rec *r, const float *x, int D,
+                               const size_t *off, double *avg, double *var) {
+  size_t R = off[r->C];
+  double bound = 0, *row = NULL;
+  int64_t nterms = 1;
+  gla_rsum s1 = {0}, s2 = {0};
+  gl_err err = GL_OK;
+  for (int k = 0; k < r->C; ++k) nterms = r->nused[k] > nterms ? r->nused[k] : nterms;
+  for (int i = 0; i < r->ncyc; ++i) {
+    int a = r->cyc[3 * i], st = r->cyc[3 * i + 1], len = r->cyc[3 * i + 2];
+    if (len != r->mode[r->cond[a]]) continue;
+    double m = gla_fmaxabs_(x + ((size_t)(a - r->a0) * (size_t)r->W + (size_t)st) * (size_t)D, (size_t)len * (size_t)D);
+    if (!(m <= bound)) bound = m;
+  }
+  MPI_Allreduce(MPI_IN_PLACE, &bound, 1, MPI_DOUBLE, MPI_MAX, h->comm);
+  size_t maxlen = 1;
+  for (int k = 0; k < r->C; ++k) maxlen = (size_t)r->mode[k] > maxlen ? (size_t)r->mode[k] : maxlen;
+  GL_GOTO(err, GL_ALLOC(row, maxlen * (size_t)D), done);
+  GL_GOTO(err, gla_rsum_init(&s1, R * (size_t)D, bound, nterms), done);
+  for (int pass = 0; pass < 2; ++pass) {
+    gla_rsum *s = pass ? &s2 : &s1;
+    for (int i = 0; i < r->ncyc; ++i) {
+      int a = r->cyc[3 * i], st = r->cyc[3 * i + 1], len = r->cyc[3 * i + 2], k = r->cond[a];
+      if (len != r->mode[k]) continue;
+      const float *src = x + ((size_t)(a - r->a0) * (size_t)r->W + (size_t)st) * (size_t)D;
+      for (size_t j = 0; j < (size_t)len * (size_t)D; ++j) {
+        double v = (double)src[j];
+        if (pass) {
+          v -= avg[off[k] * (size_t)D + j];
+          v *= v;
+        }
+        row[j] = v;
+      }
+      gla_rsum_add_range(s, off[k] * (size_t)D, row, (size_t)len * (size_t)D);
+    }
+    GL_GOTO(err, gla_rsum_finish(s, pass ? var : avg, h->comm), done);
+    for (int k = 0; k < r->C; ++k)
+      for (size_t j = off[k] * (size_t)D; j < off[k + 1] * (size_t)D; ++j)
+        (pass ? var : avg)[j] /= (double)r->nused[k];
+    if (!pass) GL_GOTO(err, gla_rsum_init(&s2, R * (size_t)D, 4.0 * bound * bound, nterms), done);
+  }
+done:
+  gla_rsum_free(&s1);
+  gla_rsum_free(&s2);
+  free(row);
+  return err;
+}
+
+/* Exact tangling of every valid raw sample of all agents (z-scored with pooled global
+ * statistics, backward derivative within each agent's trace). */
+static gl_err gla_rec_raw_(gla_h5 *h, hid_t pg, const gla_rec *r, const float *x, int D,
+                           const gla_config *c) {
+  int64_t nloc = 0;
+  for (int i = 0; i < r->na; ++i) nloc += r->nvalid[r->a0 + i];
+  int64_t N = 0;
+  for (int a = 0; a < r->A; ++a) N += r->nvalid[a];
+  double *z = NULL, *cs = NULL, *mean = NULL, *scale = NULL, *xall = NULL, *xt = NULL;
+  int64_t *br = NULL, *label = NULL;
+  size_t *seg = NULL;
+  int *counts = NULL, *displs = NULL;
+  gla_pca p = {0};
+  gla_rsum rs = {0};
+  hid_t g = -1;
+  gl_err err = GL_OK;
+  GL_GOTO(err, GL_ALLOC(z, (size_t)(nloc ? nloc : 1) * (size_t)D), done);
+  GL_GOTO(err, GL_ALLOC(cs, (size_t)(r->na ? r->na : 1) * (size_t)D), done);
+  GL_GOTO(err, GL_ALLOC(mean, D), done);
+  GL_GOTO(err, GL_ALLOC(scale, D), done);
+  GL_GOTO(err, GL_ALLOC(br, r->na ? r->na : 1), done);
+  {
+    size_t o = 0;
+    for (int i = 0; i < r->na; ++i) {
+      int nv = r->nvalid[r->a0 + i];
+      br[i] = nv;
+      for (size_t j = 0; j < (size_t)nv * (size_t)D; ++j)
+        z[o + j] = (double)x[(size_t)i * (size_t)r->W * (size_t)D + j];
+      o += (size_t)nv * (size_t)D;
+    }
+  }
+  /* pooled mean and variance (ddof 0), one reproducible term per agent */
+  for (int pass = 0; pass < 2; ++pass) {
+    memset(cs, 0, (size_t)(r->na ? r->na : 1) * (size_t)D * sizeof *cs);
+    const double *p0 = z;
+    for (int i = 0; i < r->na; ++i)
+      for (int64_t t = 0; t < br[i]; ++t, p0 += D)
+        for (int j = 0; j < D; ++j) {
+          double v = pass ? (p0[j] - mean[j]) * (p0[j] - mean[j]) : p0[j];
+          cs[(size_t)i * (size_t)D + (size_t)j] += v;
+        }
+    double bound = 0;
+    for (size_t j = 0; j < (size_t)r->na * (size_t)D; ++j) bound = fabs(cs[j]) > bound || isnan(cs[j]) ? fabs(cs[j]) : bound;
+    MPI_Allreduce(MPI_IN_PLACE, &bound, 1, MPI_DOUBLE, MPI_MAX, h->comm);
+    GL_GOTO(err, gla_rsum_init(&rs, (size_t)D, bound, r->A), done);
+    for (int i = 0; i < r->na; ++i) gla_rsum_add(&rs, cs + (size_t)i * (size_t)D);
+    GL_GOTO(err, gla_rsum_finish(&rs, pass ? scale : mean, h->comm), done);
+    gla_rsum_free(&rs);
+    for (int j = 0; j < D; ++j) (pass ? scale : mean)[j] /= (double)(N ? N : 1);
+  }
+  for (int j = 0; j < D; ++j) {
+    double var = scale[j];
+    int constant = var <= (double)N * 2.2e-16 * var + pow((double)N * mean[j] * 2.2e-16, 2);
+    scale[j] = constant ? 0.0 : sqrt(var);
+  }
+  for (int64_t i = 0; i < nloc; ++i)
+    for (int j = 0; j < D; ++j) {
+      double *v = z + (size_t)i * (size_t)D + (size_t)j;
+      *v = scale[j] > 0 ? (*v - mean[j]) / scale[j] : 0.0;
+    }
+  int dx = D;
+  double *xl = z;
+  if (c->space == GLA_SPACE_PCS) {
+    int k = c->tangling_pcs < D ? c->tangling_pcs : D;
+    GL_GOTO(err, gla_pca_fit(z, br, r->na, D, k, c->pca_grid_procs, h->comm, &p), done);
+    dx = p.k;
+    GL_GOTO(err, GL_ALLOC(xt, (size_t)(nloc ? nloc : 1) * (size_t)dx), done);
+    size_t o = 0;
+    for (int i = 0; i < r->na; ++i) { /* per agent: GEMM blocking independent of ranks */
+      gla_pca_project(&p, z + o * (size_t)D, (size_t)br[i], xt + o * (size_t)dx);
+      o += (size_t)br[i];
+    }
+    xl = xt;
+  }
+  /* replicate the rows for the all-pairs computation */
+  GL_GOTO(err, GL_ALLOC(counts, h->size), done);
+  GL_GOTO(err, GL_ALLOC(displs, h->size), done);
+  GL_GOTO(err, GL_ALLOC(xall, (size_t)(N ? N : 1) * (size_t)dx), done);
+  {
+    int mine = (int)(nloc * dx), tot = 0;
+    MPI_Allgather(&mine, 1, MPI_INT, counts, 1, MPI_INT, h->comm);
+    for (int i = 0; i < h->size; ++i) {
+      displs[i] = tot;
+      tot += counts[i];
+    }
+    MPI_Allgatherv(xl, mine, MPI_DOUBLE, xall, counts, displs, MPI_DOUBLE, h->comm);
+  }
+  GL_GOTO(err, GL_ALLOC(seg, (size_t)r->A + 1), done);
+  GL_GOTO(err, GL_ALLOC(label, N ? N : 1), done);
+  {
+    size_t o = 0;
+    for (int a = 0; a < r->A; ++a) {
+      seg[a] = o;
+      for (int t = 0; t < r->nvalid[a]; ++t) label[o + (size_t)t] = a;
+      o += (size_t)r->nvalid[a];
+    }
+    seg[r->A] = o;
+  }
+  free(z);
+  z = NULL;
+  GL_GOTO(err, gla_h5_group(pg, "tangling_raw", &g), done);
+  GL_GOTO(err, gla_tangle_rows(h, g, xall, (size_t)N, dx, seg, r->A, r->dt, 0, c, label, h->comm, NULL), done);
+  GL_GOTO(err, gla_h5_attr_str(g, "rows", "every valid window sample of every agent, agent-major (agent[i] names it); z-scored with pooled statistics (ddof 0); derivative within each agent's trace"), done);
+done:
+  if (g >= 0) H5Gclose(g);
+  gla_rsum_free(&rs);
+  gla_pca_free(&p);
+  free(z);
+  free(cs);
+  free(mean);
+  free(scale);
+  free(xall);
+  free(xt);
+  free(br);
+  free(label);
+  free(seg);
+  free(counts);
+  free(displs);
+  return err;
+}
+
+static gl_err gla_rec_population_(gla_h5 *h, hid_t top, const gla_rec *r, const char *name,
+                                  const gla_config *c) {
+  char path[512];
+  snprintf(path, sizeof path, "/recording/%s", name);
+  if (!gla_h5_exists(h->file, path))
+    return gl_error(GL_ERR_INPUT, "analysis.populations: '%s' is not recorded in this file", name);
+  hid_t ds = H5Dopen2(h->file, path, H5P_DEFAULT);
+  hid_t sp = H5Dget_space(ds);
+  hsize_t dims[3] = {0, 0, 0};
+  int nd = H5Sget_simple_extent_ndims(sp);
+  H5Sget_simple_extent_dims(sp, dims, NULL);
+  H5Sclose(sp);
+  H5Dclose(ds);
+  if (nd != 3 || (int)dims[0] != r->A || (int)dims[1] != r->W)
+    return gl_error(GL_ERR_INPUT, "%s must be [%d agents x %d steps x dim]", path, r->A, r->W);
+  int D = (int)dims[2];
+  float *x = NULL;
+  double *avg = NULL, *var = NULL, *z = NULL, *mean = NULL, *scale = NULL, *speed = NULL;
+  size_t *off = NULL;
+  int *rowc = NULL, *rowp = NULL;
+  hid_t pg = -1;
+  gl_err err = GL_OK;
+  GL_GOTO(err, GL_ALLOC(x, (size_t)(r->na ? r->na : 1) * (size_t)r->W * (size_t)D), done);
+  GL_GOTO(err, gla_h5_read_agents(h, path, (hsize_t)r->a0, (hsize_t)r->na, x, dims), done);
+  GL_GOTO(err, GL_ALLOC(off, (size_t)r->C + 1), done);
+  for (int k = 0; k < r->C; ++k) off[k + 1] = off[k] + (size_t)r->mode[k];
+  size_t R = off[r->C];
+  if (R < 2) {
+    err = gl_error(GL_ERR_INPUT, "no complete gait cycles found (foot %d, threshold %g N): nothing to analyse",
+                   c->foot, c->contact_threshold);
+    goto done;
+  }
+  GL_GOTO(err, GL_ALLOC(avg, R * (size_t)D), done);
+  GL_GOTO(err, GL_ALLOC(var, R * (size_t)D), done);
+  GL_GOTO(err, GL_ALLOC(z, R * (size_t)D), done);
+  GL_GOTO(err, GL_ALLOC(mean, D), done);
+  GL_GOTO(err, GL_ALLOC(scale, D), done);
+  GL_GOTO(err, GL_ALLOC(rowc, R), done);
+  GL_GOTO(err, GL_ALLOC(rowp, R), done);
+  GL_GOTO(err, GL_ALLOC(speed, r->C), done);
+  GL_GOTO(err, gla_rec_average_(h, r, x, D, off, avg, var), done);
+  memcpy(z, avg, R * (size_t)D * sizeof *z);
+  gla_normalize(z, R, D, c->normalize, c->range_constant, mean, scale);
+  for (int k = 0; k < r->C; ++k) {
+    speed[k] = c->speed_family == 0 ? r->cu[k] : c->speed_family == 1 ? r->cv[k] : r->cr[k];
+    for (size_t i = off[k]; i < off[k + 1]; ++i) {
+      rowc[i] = k;
+      rowp[i] = (int)(i - off[k]);
+    }
+  }
+  GL_GOTO(err, gla_h5_group(top, name, &pg), done);
+  {
+    hsize_t dr[2] = {R, (hsize_t)D}, d1 = R, dd = (hsize_t)D, dc = (hsize_t)r->C + 1;
+    GL_GOTO(err, gla_h5_put_double(h, pg, "average", 2, dr, avg), done);
+    GL_GOTO(err, gla_h5_put_double(h, pg, "variance", 2, dr, var), done);
+    GL_GOTO(err, gla_h5_put_double(h, pg, "normalized", 2, dr, z), done);
+    GL_GOTO(err, gla_h5_put_int(h, pg, "row_condition", 1, &d1, rowc), done);
+    GL_GOTO(err, gla_h5_put_int(h, pg, "row_phase", 1, &d1, rowp), done);
+    GL_GOTO(err, gla_h5_put_double(h, pg, "norm_mean", 1, &dd, mean), done);
+    GL_GOTO(err, gla_h5_put_double(h, pg, "norm_scale", 1, &dd, scale), done);
+    {
+      int64_t *o2 = NULL;
+      GL_GOTO(err, GL_ALLOC(o2, r->C + 1), done);
+      for (int k = 0; k <= r->C; ++k) o2[k] = (int64_t)off[k];
+      err = gla_h5_put_int64(h, pg, "condition_offset", 1, &dc, o2);
+      free(o2);
+      if (err) goto done;
+    }
+    GL_GOTO(err, gla_h5_attr_str(pg, "average_definition", "mean over every exact-mode-length cycle of the condition (all copies), sample by sample from lift-off; variance = across those cycles, ddof 0; rows of condition c are condition_offset[c] .. condition_offset[c+1]"), done);
+    GL_GOTO(err, gla_h5_attr_double(pg, "sampling_period_s", r->dt), done);
+  }
+  gla_rows rows = {z, R, D, r->C, off, r->dt, 1, speed};
+  /* conditions without cycles have no rows and are skipped by segment logic */
+  GL_GOTO(err, gla_pipeline(h, pg, &rows, c, h->comm), done);
+  if (c->raw) GL_GOTO(err, gla_rec_raw_(h, pg, r, x, D, c), done);
+done:
+  if (pg >= 0) H5Gclose(pg);
+  free(x);
+  free(avg);
+  free(var);
+  free(z);
+  free(mean);
+  free(scale);
+  free(off);
+  free(rowc);
+  free(rowp);
+  free(speed);
+  return err;
+}
+
+static const char *gla_default_populations_[] = {"obs", "lstm_c", "lstm_h", "mlp", "mu"};
+
+gl_err gla_analyze_file_to(const char *h5path, const char *out_path, const gla_config *c,
+                           MPI_Comm comm) {
+  if (c->ext_datasets.n > 0) return gla_analyze_external(h5path, out_path ? out_path : h5path, c, comm);
+  if (out_path && strcmp(out_path, h5path) != 0)
+    return gl_error(GL_ERR_INPUT, "recordings are analysed in place (-o is for external datasets)");
+  gla_h5 h;
+  gla_rec r;
+  memset(&r, 0, sizeof r);
+  hid_t top = -1;
+  gl_err err = gl_agree(comm, gla_h5_open(&h, h5path, 0, 0, comm));
+  if (err) return err;
+  double t0 = MPI_Wtime();
+  GL_GOTO(err, gl_agree(comm, gla_rec_load_(&h, &r)), done);
+  GL_GOTO(err, gla_rec_cycles_(&h, &r, c), done);
+  if (H5Lexists(h.file, "/analysis", H5P_DEFAULT) > 0) H5Ldelete(h.file, "/analysis", H5P_DEFAULT);
+  GL_GOTO(err, gla_h5_group(h.file, "/analysis", &top), done);
+  GL_GOTO(err, gla_rec_write_cycles_(&h, top, &r, c), done);
+  int np = c->populations.n;
+  for (int i = 0; i < np; ++i) {
+    const char *name = c->populations.v ? c->populations.v[i] : gla_default_populations_[i];
+    gl_log("analyze: population %s", name);
+    GL_GOTO(err, gl_agree(comm, gla_rec_population_(&h, top, &r, name, c)), done);
+  }
+  GL_GOTO(err, gla_h5_attr_double(top, "seconds", MPI_Wtime() - t0), done);
+  GL_GOTO(err, gla_h5_attr_int(top, "nranks", h.size), done);
+  GL_GOTO(err, gla_h5_attr_str(top, "git_hash", gl_git_hash()), done);
+done:
+  if (top >= 0) H5Gclose(top);
+  gla_h5_close(&h);
+  gla_rec_free_(&r);
+  return err;
+}
+
+gl_err gla_analyze_file(const char *h5path, const gla_config *cfg, MPI_Comm comm) {
+  return gla_analyze_file_to(h5path, NULL, cfg, comm);
+}

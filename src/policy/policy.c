@@ -1,0 +1,632 @@
+/* The policy object: creation with PyTorch-default initialisation, a self-describing HDF5
+ * file format, and broadcast over MPI. */
+#include <errno.h>
+#include <hdf5.h>
+#include <math.h>
+#include <mpi.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "gaitlab/core.h"
+#include "gaitlab/env.h"
+#include "gaitlab/policy.h"
+#include "gaitlab/rng.h"
+
+#define GLP_FORMAT "gaitlab-policy"
+#define GLP_FORMAT_VERSION 1
+#define GLP_CRITIC_OUT 1
+#define GLP_TOWER_IDS 16 /* tensor ids: tower * 16 + block; log-std is 32 */
+
+/* ---- allocation ---- */
+
+void glp_policy_destroy(glp_policy *p) {
+  if (!p) return;
+  free(p->params);
+  glp_norm_free(&p->norm);
+  free(p->train_yaml);
+  free(p->git_hash);
+  free(p);
+}
+
+static gl_err check_inputs(int actor_in, int critic_in) {
+  if ((actor_in != GLE_OBS && actor_in != GLE_OBS_FULL) ||
+      (critic_in != GLE_OBS && critic_in != GLE_OBS_FULL))
+    return gl_error(GL_ERR_INPUT, "policy inputs must be %d or %d (got actor %d, critic %d)",
+                    GLE_OBS, GLE_OBS_FULL, actor_in, critic_in);
+  return GL_OK;
+}
+
+/* A zeroed policy of the given shape with a fresh normaliser. */
+static gl_err policy_alloc(glp_policy **out, int actor_in, int critic_in) {
+  *out = NULL;
+  GL_CALL(check_inputs(actor_in, critic_in));
+  glp_policy *p;
+  GL_CALL(GL_ALLOC(p, 1));
+  p->actor_in = actor_in;
+  p->critic_in = critic_in;
+  glp_layout_init(&p->actor, actor_in, GLP_NACT);
+  glp_layout_init(&p->critic, critic_in, GLP_CRITIC_OUT);
+  p->off_actor = 0;
+  p->off_critic = p->actor.n;
+  p->off_logstd = p->off_critic + p->critic.n;
+  p->nparams = p->off_logstd + GLP_NACT;
+  gl_err e = GL_OK;
+  GL_GOTO(e, GL_ALLOC(p->params, p->nparams), fail);
+  GL_GOTO(e, glp_norm_init(&p->norm, GLE_OBS_FULL), fail);
+  *out = p;
+  return GL_OK;
+fail:
+  glp_policy_destroy(p);
+  return e;
+}
+
+/* ---- the tensors, in file order, with PyTorch-style names ---- */
+
+typedef struct tensor_spec {
+  char name[48];
+  size_t off;      /* into params */
+  int rank;
+  hsize_t dims[2];
+  int id;          /* random stream index for initialisation */
+  double bound;    /* U(+-bound) init; 0 = zero (Linear biases) */
+} tensor_spec;
+
+static int tower_specs(const glp_layout *L, size_t base, const char *tower, const char *head,
+                       int tower_id, double head_gain, tensor_spec *ts) {
+  const double lstm_b = 1.0 / sqrt((double)GLP_LSTM);
+  struct {
+    const char *name;
+    size_t off;
+    int rows, cols;
+    double bound;
+  } blk[10] = {
+      {"mlp0/weight", L->W1, GLP_H1, L->in, 1.0 / sqrt((double)L->in)},
+      {"mlp0/bias", L->b1, GLP_H1, 0, 0},
+      {"mlp1/weight", L->W2, GLP_H2, GLP_H1, 1.0 / sqrt((double)GLP_H1)},
+      {"mlp1/bias", L->b2, GLP_H2, 0, 0},
+      {"lstm/weight_ih", L->Wih, 4 * GLP_LSTM, GLP_H2, lstm_b},
+      {"lstm/bias_ih", L->bih, 4 * GLP_LSTM, 0, lstm_b},
+      {"lstm/weight_hh", L->Whh, 4 * GLP_LSTM, GLP_LSTM, lstm_b},
+      {"lstm/bias_hh", L->bhh, 4 * GLP_LSTM, 0, lstm_b},
+      {"weight", L->Wo, L->out, GLP_LSTM, head_gain / sqrt((double)GLP_LSTM)},
+      {"bias", L->bo, L->out, 0, 0},
+  };
+  for (int k = 0; k < 10; k++) {
+    if (k >= 8) snprintf(ts[k].name, sizeof ts[k].name, "%s/%s/%s", tower, head, blk[k].name);
+    else snprintf(ts[k].name, sizeof ts[k].name, "%s/%s", tower, blk[k].name);
+    ts[k].off = base + blk[k].off;
+    ts[k].rank = blk[k].cols ? 2 : 1;
+    ts[k].dims[0] = (hsize_t)blk[k].rows;
+    ts[k].dims[1] = (hsize_t)blk[k].cols;
+    ts[k].id = tower_id * GLP_TOWER_IDS + k;
+    ts[k].bound = blk[k].bound;
+  }
+  return 10;
+}
+
+#define GLP_NTENSORS 21
+
+static void policy_specs(const glp_policy *p, double head_gain, tensor_spec *ts) {
+  int n = tower_specs(&p->actor, p->off_actor, "actor", "mu", 0, head_gain, ts);
+  n += tower_specs(&p->critic, p->off_critic, "critic", "value", 1, 1.0, ts + n);
+  snprintf(ts[n].name, sizeof ts[n].name, "logstd");
+  ts[n].off = p->off_logstd;
+  ts[n].rank = 1;
+  ts[n].dims[0] = GLP_NACT;
+  ts[n].dims[1] = 0;
+  ts[n].id = 2 * GLP_TOWER_IDS;
+  ts[n].bound = 0;
+}
+
+static size_t spec_count(const tensor_spec *t) {
+  return (size_t)t->dims[0] * (t->rank == 2 ? (size_t)t->dims[1] : 1);
+}
+
+gl_err glp_policy_create(glp_policy **out, int actor_in, int critic_in, uint64_t seed,
+                         double head_gain, double logstd0) {
+  *out = NULL;
+  glp_policy *p;
+  GL_CALL(policy_alloc(&p, actor_in, critic_in));
+  tensor_spec ts[GLP_NTENSORS];
+  policy_specs(p, head_gain, ts);
+  for (int k = 0; k < GLP_NTENSORS; k++) {
+    float *v = p->params + ts[k].off;
+    size_t n = spec_count(&ts[k]);
+    if (ts[k].bound == 0) continue; /* zeroed by the allocation */
+    glr_stream s;
+    glr_init(&s, seed, (uint64_t)ts[k].id, GLR_PARAM_INIT);
+    for (size_t i = 0; i < n; i++) v[i] = (float)glr_uniform_range(&s, -ts[k].bound, ts[k].bound);
+  }
+  for (int j = 0; j < GLP_NACT; j++) p->params[p->off_logstd + j] = (float)logstd0;
+  p->seed = seed;
+  *out = p;
+  return GL_OK;
+}
+
+/* ---- observation layout (rl_task_and_ppo.md section 3) ---- */
+
+static void obs_name(int j, char *buf, size_t len) {
+  static const char *xyz = "xyz", *cmd[3] = {"u", "v", "r"};
+  static const char *legs[4] = {"LF", "LH", "RF", "RH"}, *jn[3] = {"HAA", "HFE", "KFE"};
+  if (j < 3) snprintf(buf, len, "base_lin_vel_%c", xyz[j]);
+  else if (j < 6) snprintf(buf, len, "base_ang_vel_%c", xyz[j - 3]);
+  else if (j < 9) snprintf(buf, len, "projected_gravity_%c", xyz[j - 6]);
+  else if (j < 12) snprintf(buf, len, "command_%s", cmd[j - 9]);
+  else if (j < 24) snprintf(buf, len, "joint_pos_%s_%s", legs[(j - 12) / 3], jn[(j - 12) % 3]);
+  else if (j < 36) snprintf(buf, len, "joint_vel_%s_%s", legs[(j - 24) / 3], jn[(j - 24) % 3]);
+  else if (j < 176) {
+    int k = j - 36, ix = k / 10, iy = k % 10;
+    int xv = ix < 7 ? ix - 8 : ix - 5; /* -8..-2, 2..8 (x 0.1 m) */
+    int yv = iy < 5 ? iy - 5 : iy - 4; /* -5..-1, 1..5 */
+    snprintf(buf, len, "height_x%+.1f_y%+.1f", 0.1 * xv, 0.1 * yv);
+  } else snprintf(buf, len, "prev_action_%s_%s", legs[(j - 176) / 3], jn[(j - 176) % 3]);
+}
+
+static const char *obs_layout_text =
+    "188 inputs, body frame, authors' order and scales: "
+    "[0:3] base_lin_vel x,y,z (x2.0); [3:6] base_ang_vel x,y,z (x0.25); "
+    "[6:9] projected_gravity x,y,z; [9:12] command u,v (x2), r (x0.25); "
+    "[12:24] joint_pos absolute, LF,LH,RF,RH x HAA,HFE,KFE; [24:36] joint_vel (x0.05) same order; "
+    "[36:176] height samples clip(z_base-0.5-h,-1,1)x5, x outer in 0.1*{-8..-2,2..8}, "
+    "y inner in 0.1*{-5..-1,1..5}; [176:188] previous action (raw policy output). "
+    "The actor reads the first actor_in columns, the critic the first critic_in; "
+    "inputs are normalised by normalizer/mean, var: clamp((x-mean)/sqrt(var+1e-5),-5,5).";
+
+/* ---- HDF5 helpers (errors name the file and the object) ---- */
+
+typedef struct h5_quiet {
+  H5E_auto2_t func;
+  void *data;
+} h5_quiet;
+
+/* HDF5 prints its error stack by default; gaitlab reports one line itself instead. */
+static void h5_silence(h5_quiet *q) {
+  H5Eget_auto2(H5E_DEFAULT, &q->func, &q->data);
+  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+}
+static void h5_restore(const h5_quiet *q) { H5Eset_auto2(H5E_DEFAULT, q->func, q->data); }
+
+static gl_err w_attr(hid_t loc, const char *name, hid_t mtype, const void *v, const char *path) {
+  hid_t sp = H5Screate(H5S_SCALAR);
+  hid_t a = H5Acreate2(loc, name, mtype, sp, H5P_DEFAULT, H5P_DEFAULT);
+  herr_t st = a < 0 ? -1 : H5Awrite(a, mtype, v);
+  if (a >= 0) H5Aclose(a);
+  H5Sclose(sp);
+  if (st < 0) return gl_error(GL_ERR_IO, "cannot write attribute '%s' to '%s'", name, path);
+  return GL_OK;
+}
+
+static gl_err w_attr_str(hid_t loc, const char *name, const char *s, const char *path) {
+  hid_t t = H5Tcopy(H5T_C_S1);
+  H5Tset_size(t, strlen(s) + 1);
+  gl_err e = w_attr(loc, name, t, s, path);
+  H5Tclose(t);
+  return e;
+}
+
+static gl_err w_data(hid_t f, const char *name, hid_t ftype, hid_t mtype, int rank,
+                     const hsize_t *dims, const void *v, const char *path) {
+  hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
+  H5Pset_create_intermediate_group(lcpl, 1);
+  hid_t sp = rank ? H5Screate_simple(rank, dims, NULL) : H5Screate(H5S_SCALAR);
+  hid_t d = H5Dcreate2(f, name, ftype, sp, lcpl, H5P_DEFAULT, H5P_DEFAULT);
+  herr_t st = d < 0 ? -1 : H5Dwrite(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, v);
+  if (d >= 0) H5Dclose(d);
+  H5Sclose(sp);
+  H5Pclose(lcpl);
+  if (st < 0) return gl_error(GL_ERR_IO, "cannot write dataset '%s' to '%s'", name, path);
+  return GL_OK;
+}
+
+static gl_err w_string_data(hid_t f, const char *name, const char *s, const char *path) {
+  hid_t t = H5Tcopy(H5T_C_S1);
+  H5Tset_size(t, strlen(s) + 1);
+  gl_err e = w_data(f, name, t, t, 0, NULL, s, path);
+  H5Tclose(t);
+  return e;
+}
+
+/* File format (format_version 1):
+ *   /  attributes format = "gaitlab-policy", format_version, actor_in, critic_in,
+ *      hidden_sizes [512 256 128], architecture, obs_layout, gaitlab_version
+ *   /obs_names                [188] fixed-length strings (names of the inputs)
+ *   /{actor,critic}/mlp0/weight [512][in], mlp0/bias [512], mlp1/weight [256][512],
+ *      mlp1/bias [256], lstm/weight_ih [512][256], lstm/bias_ih [512],
+ *      lstm/weight_hh [512][128], lstm/bias_hh [512]  (float32, PyTorch shapes, gates i,f,g,o)
+ *   /actor/mu/weight [12][128], /actor/mu/bias [12]; /critic/value/weight [1][128], bias [1]
+ *   /logstd [12]
+ *   /normalizer/mean [188], /normalizer/var [188], /normalizer/count (float64)
+ *   /provenance attributes seed, policy_steps, wall_seconds, iterations, git_hash;
+ *   /provenance/train_yaml (string dataset) */
+static gl_err save_contents(const glp_policy *p, hid_t f, const char *path) {
+  int ver = GLP_FORMAT_VERSION, sizes[3] = {GLP_H1, GLP_H2, GLP_LSTM};
+  GL_CALL(w_attr_str(f, "format", GLP_FORMAT, path));
+  GL_CALL(w_attr(f, "format_version", H5T_NATIVE_INT, &ver, path));
+  GL_CALL(w_attr(f, "actor_in", H5T_NATIVE_INT, &p->actor_in, path));
+  GL_CALL(w_attr(f, "critic_in", H5T_NATIVE_INT, &p->critic_in, path));
+  {
+    hsize_t n3 = 3;
+    hid_t sp = H5Screate_simple(1, &n3, NULL);
+    hid_t a = H5Acreate2(f, "hidden_sizes", H5T_STD_I32LE, sp, H5P_DEFAULT, H5P_DEFAULT);
+    herr_t st = a < 0 ? -1 : H5Awrite(a, H5T_NATIVE_INT, sizes);
+    if (a >= 0) H5Aclose(a);
+    H5Sclose(sp);
+    if (st < 0) return gl_error(GL_ERR_IO, "cannot write attribute 'hidden_sizes' to '%s'", path);
+  }
+  GL_CALL(w_attr_str(f, "architecture",
+                     "per tower: Linear(in,512) ELU Linear(512,256) ELU LSTM(256,128; gates "
+                     "i,f,g,o) Linear(128,out); actor out 12 = mu, critic out 1 = value; "
+                     "policy Normal(mu, exp(logstd)); weights [out][in] like PyTorch",
+                     path));
+  GL_CALL(w_attr_str(f, "obs_layout", obs_layout_text, path));
+  GL_CALL(w_attr_str(f, "gaitlab_version", gl_version(), path));
+
+  /* names of the 188 inputs as a dataset of fixed-length strings */
+  {
+    enum { NAMELEN = 32 };
+    char names[GLE_OBS_FULL][NAMELEN];
+    memset(names, 0, sizeof names);
+    for (int j = 0; j < GLE_OBS_FULL; j++) obs_name(j, names[j], NAMELEN);
+    hid_t t = H5Tcopy(H5T_C_S1);
+    H5Tset_size(t, NAMELEN);
+    hsize_t n = GLE_OBS_FULL;
+    gl_err e = w_data(f, "obs_names", t, t, 1, &n, names, path);
+    H5Tclose(t);
+    GL_CALL(e);
+  }
+
+  tensor_spec ts[GLP_NTENSORS];
+  policy_specs(p, 1.0, ts);
+  for (int k = 0; k < GLP_NTENSORS; k++)
+    GL_CALL(w_data(f, ts[k].name, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, ts[k].rank, ts[k].dims,
+                   p->params + ts[k].off, path));
+
+  hsize_t nd = (hsize_t)p->norm.dim;
+  GL_CALL(w_data(f, "normalizer/mean", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, &nd, p->norm.mean,
+                 path));
+  GL_CALL(w_data(f, "normalizer/var", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, &nd, p->norm.var,
+                 path));
+  GL_CALL(w_data(f, "normalizer/count", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 0, NULL,
+                 &p->norm.count, path));
+
+  /* provenance; the training YAML is a dataset because attributes are limited to 64 KiB */
+  hid_t g = H5Gcreate2(f, "provenance", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  if (g < 0) return gl_error(GL_ERR_IO, "cannot create group 'provenance' in '%s'", path);
+  gl_err e = GL_OK;
+  GL_GOTO(e, w_attr(g, "seed", H5T_NATIVE_UINT64, &p->seed, path), done);
+  GL_GOTO(e, w_attr(g, "policy_steps", H5T_NATIVE_DOUBLE, &p->policy_steps, path), done);
+  GL_GOTO(e, w_attr(g, "wall_seconds", H5T_NATIVE_DOUBLE, &p->wall_seconds, path), done);
+  GL_GOTO(e, w_attr(g, "iterations", H5T_NATIVE_INT, &p->iterations, path), done);
+  GL_GOTO(e, w_attr_str(g, "git_hash", p->git_hash ? p->git_hash : "", path), done);
+  GL_GOTO(e, w_string_data(f, "provenance/train_yaml", p->train_yaml ? p->train_yaml : "", path),
+          done);
+done:
+  H5Gclose(g);
+  return e;
+}
+
+gl_err glp_policy_save(const glp_policy *p, const char *path) {
+  /* write a sibling file and rename it, so a crash never leaves a half-written policy */
+  size_t n = strlen(path) + 8;
+  char *tmp = malloc(n);
+  if (!tmp) return gl_error(GL_ERR_NOMEM, "out of memory saving '%s'", path);
+  snprintf(tmp, n, "%s.tmp", path);
+  h5_quiet q;
+  h5_silence(&q);
+  gl_err e = GL_OK;
+  hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  if (f < 0) {
+    e = gl_error(GL_ERR_IO, "cannot create policy file '%s'", tmp);
+  } else {
+    e = save_contents(p, f, path);
+    if (H5Fclose(f) < 0 && e == GL_OK) e = gl_error(GL_ERR_IO, "cannot close '%s'", tmp);
+    if (e == GL_OK && rename(tmp, path) != 0)
+      e = gl_error(GL_ERR_IO, "cannot rename '%s' to '%s': %s", tmp, path, strerror(errno));
+    if (e != GL_OK) remove(tmp);
+  }
+  h5_restore(&q);
+  free(tmp);
+  return e;
+}
+
+/* ---- load ---- */
+
+static gl_err r_attr_int(hid_t loc, const char *name, int *v, const char *path) {
+  if (H5Aexists(loc, name) <= 0)
+    return gl_error(GL_ERR_INPUT, "policy file '%s': attribute '%s' is missing", path, name);
+  hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
+  hid_t sp = a < 0 ? -1 : H5Aget_space(a);
+  hid_t t = a < 0 ? -1 : H5Aget_type(a);
+  int ok = a >= 0 && sp >= 0 && t >= 0 && H5Sget_simple_extent_npoints(sp) == 1 &&
+           H5Tget_class(t) == H5T_INTEGER && H5Aread(a, H5T_NATIVE_INT, v) >= 0;
+  if (t >= 0) H5Tclose(t);
+  if (sp >= 0) H5Sclose(sp);
+  if (a >= 0) H5Aclose(a);
+  if (!ok)
+    return gl_error(GL_ERR_INPUT, "policy file '%s': attribute '%s' is not a readable integer",
+                    path, name);
+  return GL_OK;
+}
+
+static gl_err r_attr_num(hid_t loc, const char *name, hid_t mtype, void *v, const char *path) {
+  if (H5Aexists(loc, name) <= 0)
+    return gl_error(GL_ERR_INPUT, "policy file '%s': attribute '%s' is missing", path, name);
+  hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
+  hid_t t = a < 0 ? -1 : H5Aget_type(a);
+  H5T_class_t cls = t < 0 ? H5T_NO_CLASS : H5Tget_class(t);
+  int ok = a >= 0 && (cls == H5T_INTEGER || cls == H5T_FLOAT) && H5Aread(a, mtype, v) >= 0;
+  if (t >= 0) H5Tclose(t);
+  if (a >= 0) H5Aclose(a);
+  if (!ok)
+    return gl_error(GL_ERR_INPUT, "policy file '%s': attribute '%s' is not a readable number",
+                    path, name);
+  return GL_OK;
+}
+
+/* Read a fixed-length string attribute (NULL-terminated, owned by the caller). */
+static gl_err r_attr_str(hid_t loc, const char *name, char **out, const char *path) {
+  *out = NULL;
+  if (H5Aexists(loc, name) <= 0)
+    return gl_error(GL_ERR_INPUT, "policy file '%s': attribute '%s' is missing", path, name);
+  hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
+  hid_t t = a < 0 ? -1 : H5Aget_type(a);
+  int ok = t >= 0 && H5Tget_class(t) == H5T_STRING && !H5Tis_variable_str(t);
+  size_t n = ok ? H5Tget_size(t) : 0;
+  char *s = ok ? calloc(n + 1, 1) : NULL;
+  ok = ok && s && H5Aread(a, t, s) >= 0;
+  if (t >= 0) H5Tclose(t);
+  if (a >= 0) H5Aclose(a);
+  if (!ok) {
+    free(s);
+    return gl_error(GL_ERR_INPUT, "policy file '%s': attribute '%s' is not a readable string",
+                    path, name);
+  }
+  *out = s;
+  return GL_OK;
+}
+
+static gl_err r_string_data(hid_t f, const char *name, char **out, const char *path) {
+  *out = NULL;
+  hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
+  hid_t t = d < 0 ? -1 : H5Dget_type(d);
+  int ok = t >= 0 && H5Tget_class(t) == H5T_STRING && !H5Tis_variable_str(t);
+  size_t n = ok ? H5Tget_size(t) : 0;
+  char *s = ok ? calloc(n + 1, 1) : NULL;
+  ok = ok && s && H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, s) >= 0;
+  if (t >= 0) H5Tclose(t);
+  if (d >= 0) H5Dclose(d);
+  if (!ok) {
+    free(s);
+    return gl_error(GL_ERR_INPUT, "policy file '%s': dataset '%s' is not a readable string",
+                    path, name);
+  }
+  *out = s;
+  return GL_OK;
+}
+
+static int link_exists(hid_t f, const char *name) {
+  /* H5Lexists needs every intermediate group to exist, so walk the path */
+  char buf[128];
+  snprintf(buf, sizeof buf, "%s", name);
+  for (char *s = strchr(buf, '/');; s = strchr(s + 1, '/')) {
+    if (s) *s = '\0';
+    if (H5Lexists(f, buf, H5P_DEFAULT) <= 0) return 0;
+    if (!s) return 1;
+    *s = '/';
+  }
+}
+
+/* Read a float dataset whose shape must match exactly. rank 0 = scalar. */
+static gl_err r_data(hid_t f, const char *name, hid_t mtype, int rank, const hsize_t *dims,
+                     void *v, const char *path) {
+  if (!link_exists(f, name))
+    return gl_error(GL_ERR_INPUT, "policy file '%s': dataset '%s' is missing", path, name);
+  hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
+  if (d < 0) return gl_error(GL_ERR_INPUT, "policy file '%s': cannot open dataset '%s'", path, name);
+  gl_err e = GL_OK;
+  hid_t t = H5Dget_type(d), sp = H5Dget_space(d);
+  hsize_t got[8] = {0};
+  int grank = sp < 0 ? -1 : H5Sget_simple_extent_ndims(sp);
+  if (t < 0 || sp < 0 || grank < 0 || grank > 8) {
+    e = gl_error(GL_ERR_INPUT, "policy file '%s': dataset '%s' is unreadable", path, name);
+    goto done;
+  }
+  if (H5Tget_class(t) != H5T_FLOAT) {
+    e = gl_error(GL_ERR_INPUT, "policy file '%s': dataset '%s' is not floating point", path, name);
+    goto done;
+  }
+  H5Sget_simple_extent_dims(sp, got, NULL);
+  int same = grank == rank;
+  for (int k = 0; same && k < rank; k++) same = got[k] == dims[k];
+  if (!same) {
+    char want[64] = "", have[64] = "";
+    for (int k = 0; k < rank; k++)
+      snprintf(want + strlen(want), sizeof want - strlen(want), "[%llu]",
+               (unsigned long long)dims[k]);
+    for (int k = 0; k < grank; k++)
+      snprintf(have + strlen(have), sizeof have - strlen(have), "[%llu]",
+               (unsigned long long)got[k]);
+    e = gl_error(GL_ERR_INPUT, "policy file '%s': dataset '%s' has shape %s, expected %s", path,
+                 name, grank ? have : "scalar", rank ? want : "scalar");
+    goto done;
+  }
+  if (H5Dread(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0)
+    e = gl_error(GL_ERR_INPUT, "policy file '%s': cannot read dataset '%s' (truncated or corrupt?)",
+                 path, name);
+done:
+  if (t >= 0) H5Tclose(t);
+  if (sp >= 0) H5Sclose(sp);
+  H5Dclose(d);
+  return e;
+}
+
+static gl_err load_contents(hid_t f, const char *path, glp_policy **out) {
+  char *fmt = NULL;
+  gl_err e = r_attr_str(f, "format", &fmt, path);
+  if (e != GL_OK)
+    return gl_error(GL_ERR_INPUT, "'%s' is not a gaitlab policy file (no '/format' attribute)",
+                    path);
+  int is_policy = strcmp(fmt, GLP_FORMAT) == 0;
+  if (!is_policy)
+    e = gl_error(GL_ERR_INPUT, "'%s' is not a gaitlab policy file (format '%s')", path, fmt);
+  free(fmt);
+  GL_CALL(e);
+  int ver, ain, cin;
+  GL_CALL(r_attr_int(f, "format_version", &ver, path));
+  if (ver != GLP_FORMAT_VERSION)
+    return gl_error(GL_ERR_INPUT, "policy file '%s': format_version %d is not supported (this "
+                    "gaitlab reads %d)", path, ver, GLP_FORMAT_VERSION);
+  GL_CALL(r_attr_int(f, "actor_in", &ain, path));
+  GL_CALL(r_attr_int(f, "critic_in", &cin, path));
+  if (check_inputs(ain, cin) != GL_OK)
+    return gl_error(GL_ERR_INPUT, "policy file '%s': inputs must be %d or %d (got actor %d, "
+                    "critic %d)", path, GLE_OBS, GLE_OBS_FULL, ain, cin);
+
+  glp_policy *p;
+  GL_CALL(policy_alloc(&p, ain, cin));
+  tensor_spec ts[GLP_NTENSORS];
+  policy_specs(p, 1.0, ts);
+  for (int k = 0; k < GLP_NTENSORS; k++)
+    GL_GOTO(e, r_data(f, ts[k].name, H5T_NATIVE_FLOAT, ts[k].rank, ts[k].dims,
+                      p->params + ts[k].off, path), fail);
+  for (size_t i = 0; i < p->nparams; i++)
+    if (!isfinite(p->params[i])) {
+      e = gl_error(GL_ERR_INPUT, "policy file '%s': non-finite parameter (index %zu)", path, i);
+      goto fail;
+    }
+
+  hsize_t nd = (hsize_t)p->norm.dim;
+  GL_GOTO(e, r_data(f, "normalizer/mean", H5T_NATIVE_DOUBLE, 1, &nd, p->norm.mean, path), fail);
+  GL_GOTO(e, r_data(f, "normalizer/var", H5T_NATIVE_DOUBLE, 1, &nd, p->norm.var, path), fail);
+  GL_GOTO(e, r_data(f, "normalizer/count", H5T_NATIVE_DOUBLE, 0, NULL, &p->norm.count, path),
+          fail);
+  if (!(p->norm.count >= 1) || !isfinite(p->norm.count)) {
+    e = gl_error(GL_ERR_INPUT, "policy file '%s': 'normalizer/count' = %g is invalid", path,
+                 p->norm.count);
+    goto fail;
+  }
+  for (int j = 0; j < p->norm.dim; j++)
+    if (!isfinite(p->norm.mean[j]) || !(p->norm.var[j] >= 0) || !isfinite(p->norm.var[j])) {
+      e = gl_error(GL_ERR_INPUT, "policy file '%s': normalizer entry %d is invalid (mean %g, "
+                   "var %g)", path, j, p->norm.mean[j], p->norm.var[j]);
+      goto fail;
+    }
+
+  if (!link_exists(f, "provenance")) {
+    e = gl_error(GL_ERR_INPUT, "policy file '%s': group 'provenance' is missing", path);
+    goto fail;
+  }
+  hid_t g = H5Gopen2(f, "provenance", H5P_DEFAULT);
+  if (g < 0) {
+    e = gl_error(GL_ERR_INPUT, "policy file '%s': cannot open group 'provenance'", path);
+    goto fail;
+  }
+  e = r_attr_num(g, "seed", H5T_NATIVE_UINT64, &p->seed, path);
+  if (e == GL_OK) e = r_attr_num(g, "policy_steps", H5T_NATIVE_DOUBLE, &p->policy_steps, path);
+  if (e == GL_OK) e = r_attr_num(g, "wall_seconds", H5T_NATIVE_DOUBLE, &p->wall_seconds, path);
+  if (e == GL_OK) e = r_attr_int(g, "iterations", &p->iterations, path);
+  if (e == GL_OK) e = r_attr_str(g, "git_hash", &p->git_hash, path);
+  H5Gclose(g);
+  if (e != GL_OK) goto fail;
+  GL_GOTO(e, r_string_data(f, "provenance/train_yaml", &p->train_yaml, path), fail);
+  *out = p;
+  return GL_OK;
+fail:
+  glp_policy_destroy(p);
+  return e;
+}
+
+gl_err glp_policy_load(glp_policy **out, const char *path) {
+  *out = NULL;
+  if (access(path, R_OK) != 0)
+    return gl_error(GL_ERR_INPUT, "cannot read policy file '%s': %s", path, strerror(errno));
+  h5_quiet q;
+  h5_silence(&q);
+  gl_err e = GL_OK;
+  htri_t is = H5Fis_hdf5(path);
+  if (is <= 0) {
+    e = gl_error(GL_ERR_INPUT, "'%s' is not an HDF5 file (expected a gaitlab policy file)", path);
+  } else {
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (f < 0) {
+      e = gl_error(GL_ERR_INPUT, "cannot open policy file '%s' as HDF5 (truncated or corrupt?)",
+                   path);
+    } else {
+      e = load_contents(f, path, out);
+      H5Fclose(f);
+    }
+  }
+  h5_restore(&q);
+  return e;
+}
+
+/* ---- MPI broadcast ---- */
+
+static gl_err bcast(void *buf, size_t count, MPI_Datatype t, int root, MPI_Comm comm) {
+  /* MPI counts are int: send large arrays in slices */
+  const size_t step = (size_t)1 << 28;
+  int sz;
+  MPI_Type_size(t, &sz);
+  for (size_t o = 0; o < count; o += step) {
+    int n = (int)(count - o < step ? count - o : step);
+    if (MPI_Bcast((char *)buf + o * (size_t)sz, n, t, root, comm) != MPI_SUCCESS)
+      return gl_error(GL_ERR_MPI, "MPI_Bcast failed while broadcasting the policy");
+  }
+  return GL_OK;
+}
+
+gl_err glp_policy_bcast(glp_policy **pp, int root, void *mpi_comm) {
+  MPI_Comm comm = *(MPI_Comm *)mpi_comm;
+  int rank;
+  MPI_Comm_rank(comm, &rank);
+  glp_policy *p = rank == root ? *pp : NULL;
+  if (rank != root) *pp = NULL;
+  /* header: ok, actor_in, critic_in, iterations, len(yaml)+1 or 0, len(git)+1 or 0 */
+  long long hdr[6] = {0};
+  double num[3] = {0};
+  uint64_t seed = 0;
+  if (rank == root && p) {
+    hdr[0] = 1;
+    hdr[1] = p->actor_in;
+    hdr[2] = p->critic_in;
+    hdr[3] = p->iterations;
+    hdr[4] = p->train_yaml ? (long long)strlen(p->train_yaml) + 1 : 0;
+    hdr[5] = p->git_hash ? (long long)strlen(p->git_hash) + 1 : 0;
+    num[0] = p->policy_steps;
+    num[1] = p->wall_seconds;
+    num[2] = p->norm.count;
+    seed = p->seed;
+  }
+  GL_CALL(bcast(hdr, 6, MPI_LONG_LONG, root, comm));
+  if (!hdr[0]) return gl_error(GL_ERR_INTERNAL, "glp_policy_bcast: no policy on root %d", root);
+  gl_err e = GL_OK;
+  if (rank != root) {
+    e = policy_alloc(&p, (int)hdr[1], (int)hdr[2]);
+    if (e == GL_OK && hdr[4] && !(p->train_yaml = calloc((size_t)hdr[4], 1)))
+      e = gl_error(GL_ERR_NOMEM, "out of memory receiving the policy");
+    if (e == GL_OK && hdr[5] && !(p->git_hash = calloc((size_t)hdr[5], 1)))
+      e = gl_error(GL_ERR_NOMEM, "out of memory receiving the policy");
+  }
+  GL_GOTO(e, gl_agree(comm, e), fail);
+  GL_GOTO(e, bcast(num, 3, MPI_DOUBLE, root, comm), fail);
+  GL_GOTO(e, bcast(&seed, 1, MPI_UINT64_T, root, comm), fail);
+  GL_GOTO(e, bcast(p->params, p->nparams, MPI_FLOAT, root, comm), fail);
+  GL_GOTO(e, bcast(p->norm.mean, (size_t)p->norm.dim, MPI_DOUBLE, root, comm), fail);
+  GL_GOTO(e, bcast(p->norm.var, (size_t)p->norm.dim, MPI_DOUBLE, root, comm), fail);
+  if (hdr[4]) GL_GOTO(e, bcast(p->train_yaml, (size_t)hdr[4], MPI_CHAR, root, comm), fail);
+  if (hdr[5]) GL_GOTO(e, bcast(p->git_hash, (size_t)hdr[5], MPI_CHAR, root, comm), fail);
+  if (rank != root) {
+    p->iterations = (int)hdr[3];
+    p->policy_steps = num[0];
+    p->wall_seconds = num[1];
+    p->norm.count = num[2];
+    p->seed = seed;
+    *pp = p;
+  }
+  return GL_OK;
+fail:
+  if (rank != root) glp_policy_destroy(p);
+  return e;
+}

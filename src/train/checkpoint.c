@@ -1,0 +1,296 @@
+/* Training checkpoints: one serial HDF5 file written by rank 0 (path.tmp, then rename, so a
+ * crash mid-write never leaves a torn checkpoint). Per-env records are gathered in global
+ * env order, so the file does not depend on the rank count that wrote it. */
+#include <hdf5.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gaitlab/core.h"
+#include "train/trainer_internal.h"
+
+#define CKPT_FORMAT 1
+
+static gl_err h5_write(hid_t f, const char *name, hid_t type, hsize_t n, const void *data) {
+  hsize_t dims[1] = {n};
+  hid_t sp = H5Screate_simple(1, dims, NULL);
+  hid_t ds = sp < 0 ? -1 : H5Dcreate2(f, name, type, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  herr_t rc = ds < 0 ? -1 : (n ? H5Dwrite(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) : 0);
+  if (ds >= 0) H5Dclose(ds);
+  if (sp >= 0) H5Sclose(sp);
+  return rc < 0 ? gl_error(GL_ERR_IO, "checkpoint: cannot write dataset '%s'", name) : GL_OK;
+}
+
+static gl_err h5_read(hid_t f, const char *name, hid_t type, hsize_t n, void *data) {
+  hid_t ds = H5Dopen2(f, name, H5P_DEFAULT);
+  if (ds < 0) return gl_error(GL_ERR_IO, "checkpoint: dataset '%s' missing", name);
+  hid_t sp = H5Dget_space(ds);
+  hssize_t have = H5Sget_simple_extent_npoints(sp);
+  H5Sclose(sp);
+  herr_t rc = -1;
+  if (have == (hssize_t)n) rc = n ? H5Dread(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) : 0;
+  H5Dclose(ds);
+  if (have != (hssize_t)n)
+    return gl_error(GL_ERR_INPUT, "checkpoint: dataset '%s' has %lld elements, expected %llu",
+                    name, (long long)have, (unsigned long long)n);
+  return rc < 0 ? gl_error(GL_ERR_IO, "checkpoint: cannot read dataset '%s'", name) : GL_OK;
+}
+
+static gl_err attr_write(hid_t f, const char *name, hid_t type, const void *v) {
+  hid_t sp = H5Screate(H5S_SCALAR);
+  hid_t a = H5Acreate2(f, name, type, sp, H5P_DEFAULT, H5P_DEFAULT);
+  herr_t rc = a < 0 ? -1 : H5Awrite(a, type, v);
+  if (a >= 0) H5Aclose(a);
+  H5Sclose(sp);
+  return rc < 0 ? gl_error(GL_ERR_IO, "checkpoint: cannot write attribute '%s'", name) : GL_OK;
+}
+
+static gl_err attr_read(hid_t f, const char *name, hid_t type, void *v) {
+  hid_t a = H5Aopen(f, name, H5P_DEFAULT);
+  herr_t rc = a < 0 ? -1 : H5Aread(a, type, v);
+  if (a >= 0) H5Aclose(a);
+  return rc < 0 ? gl_error(GL_ERR_IO, "checkpoint: attribute '%s' missing", name) : GL_OK;
+}
+
+/* Scalars shared by all ranks, in one array for a single broadcast. */
+enum { S_FORMAT, S_NUM_ENVS, S_NPARAMS, S_OBS_DIM, S_SEED, S_ADAM_STEP, S_LR, S_VN_COUNT,
+       S_VN_MEAN, S_VN_VAR, S_ITER, S_STEPS, S_NORM_COUNT, S_WALL, S_NSCALARS };
+static const char *const scalar_names[S_NSCALARS] = {
+    "format", "num_envs", "nparams", "obs_dim", "seed", "adam_step", "lr", "value_norm_count",
+    "value_norm_mean", "value_norm_var", "iteration", "policy_steps", "obs_norm_count",
+    "wall_seconds"};
+
+static gl_err write_file(glt_trainer *t, const char *path, const char *text,
+                         const unsigned char *rec, const int64_t *off) {
+  char tmp[4200];
+  if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
+    return gl_error(GL_ERR_INPUT, "checkpoint path too long: %s", path);
+  glp_policy *P = t->pol;
+  double sc[S_NSCALARS] = {CKPT_FORMAT, t->p.num_envs, (double)P->nparams, t->obs_dim,
+                           (double)t->p.seed, (double)t->adam.step, t->lr, t->vn.count,
+                           t->vn.mean, t->vn.var, (double)t->iteration, t->policy_steps,
+                           P->norm.count, t->wall_seconds};
+  hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  if (f < 0) return gl_error(GL_ERR_IO, "checkpoint: cannot create '%s'", tmp);
+  gl_err err = GL_OK;
+  for (int s = 0; s < S_NSCALARS && !err; ++s)
+    err = attr_write(f, scalar_names[s], H5T_NATIVE_DOUBLE, &sc[s]);
+  if (!err && text) {
+    hid_t st = H5Tcopy(H5T_C_S1);
+    H5Tset_size(st, H5T_VARIABLE);
+    err = attr_write(f, "config_yaml", st, &text);
+    H5Tclose(st);
+  }
+  const hsize_t np = P->nparams, nd = (hsize_t)P->norm.dim, N = (hsize_t)t->p.num_envs;
+  if (!err) err = h5_write(f, "params", H5T_NATIVE_FLOAT, np, P->params);
+  if (!err) err = h5_write(f, "adam_m", H5T_NATIVE_FLOAT, np, t->adam.m);
+  if (!err) err = h5_write(f, "adam_v", H5T_NATIVE_FLOAT, np, t->adam.v);
+  if (!err) err = h5_write(f, "obs_norm_mean", H5T_NATIVE_DOUBLE, nd, P->norm.mean);
+  if (!err) err = h5_write(f, "obs_norm_var", H5T_NATIVE_DOUBLE, nd, P->norm.var);
+  if (!err) err = h5_write(f, "env_offsets", H5T_NATIVE_INT64, N + 1, off);
+  if (!err) err = h5_write(f, "env_records", H5T_NATIVE_UCHAR, (hsize_t)off[N], rec);
+  if (H5Fclose(f) < 0 && !err) err = gl_error(GL_ERR_IO, "checkpoint: cannot close '%s'", tmp);
+  if (!err && rename(tmp, path) != 0)
+    err = gl_error(GL_ERR_IO, "checkpoint: cannot rename '%s' to '%s'", tmp, path);
+  if (err) remove(tmp);
+  return err;
+}
+
+/* Every rank's (first env, env count), gathered on all ranks. */
+static gl_err gather_blocks(glt_trainer *t, long long *blocks) {
+  long long mine[2] = {(long long)t->env.first, t->n};
+  if (MPI_Allgather(mine, 2, MPI_LONG_LONG, blocks, 2, MPI_LONG_LONG, t->comm) != MPI_SUCCESS)
+    return gl_error(GL_ERR_MPI, "MPI_Allgather of env blocks failed");
+  return GL_OK;
+}
+
+gl_err glt_checkpoint_save(glt_trainer *t, const char *path, const char *extra_text) {
+  const int n = t->n, N = t->p.num_envs;
+  long long *blocks = NULL;
+  int64_t *lsize = NULL, *off = NULL;
+  unsigned char *lrec = NULL, *rec = NULL;
+  int *counts = NULL, *displs = NULL;
+  size_t ltot = 0;
+  gl_err err = GL_OK;
+  GL_GOTO(err, GL_ALLOC(blocks, 2 * (size_t)t->size), local);
+  GL_GOTO(err, GL_ALLOC(lsize, n + 1), local);
+  GL_GOTO(err, GL_ALLOC(off, (size_t)N + 1), local);
+  GL_GOTO(err, GL_ALLOC(counts, t->size), local);
+  GL_GOTO(err, GL_ALLOC(displs, t->size), local);
+  for (int i = 0; i < n; ++i) ltot += (lsize[i] = (int64_t)glt_env_record_size(t, i));
+  if (ltot > (size_t)1 << 30) {
+    err = gl_error(GL_ERR_INTERNAL, "checkpoint: %zu bytes of env state on one rank", ltot);
+    goto local;
+  }
+  GL_GOTO(err, GL_ALLOC(lrec, ltot ? ltot : 1), local);
+  for (int i = 0, o = 0; i < n; o += (int)lsize[i], ++i)
+    GL_GOTO(err, glt_env_record_save(t, i, lrec + o), local);
+local:
+  GL_CALL(gl_agree(t->comm, err));
+  err = gather_blocks(t, blocks);
+  /* per-env sizes to rank 0 (in global order, since blocks are contiguous and ordered) */
+  int total_bytes = 0;
+  if (!err) {
+    for (int r = 0; r < t->size; ++r) {
+      counts[r] = (int)blocks[2 * r + 1];
+      displs[r] = (int)blocks[2 * r];
+    }
+    if (MPI_Gatherv(lsize, n, MPI_INT64_T, off + 1, counts, displs, MPI_INT64_T, 0, t->comm) !=
+        MPI_SUCCESS)
+      err = gl_error(GL_ERR_MPI, "MPI_Gatherv of checkpoint sizes failed");
+  }
+  if (!err && t->rank == 0) {
+    off[0] = 0;
+    for (int e = 0; e < N; ++e) off[e + 1] += off[e];
+    total_bytes = (int)off[N];
+    for (int r = 0; r < t->size; ++r) {
+      int64_t b0 = blocks[2 * r], b1 = blocks[2 * r] + blocks[2 * r + 1];
+      counts[r] = (int)(off[b1] - off[b0]);
+      displs[r] = (int)off[b0];
+    }
+    err = GL_ALLOC(rec, (size_t)total_bytes + 1);
+  }
+  GL_GOTO(err, gl_agree(t->comm, err), done);
+  if (MPI_Gatherv(lrec, (int)ltot, MPI_UNSIGNED_CHAR, rec, counts, displs, MPI_UNSIGNED_CHAR, 0,
+                  t->comm) != MPI_SUCCESS)
+    err = gl_error(GL_ERR_MPI, "MPI_Gatherv of checkpoint records failed");
+  if (!err && t->rank == 0) err = write_file(t, path, extra_text, rec, off);
+  err = gl_agree(t->comm, err);
+done:
+  free(blocks);
+  free(lsize);
+  free(off);
+  free(lrec);
+  free(rec);
+  free(counts);
+  free(displs);
+  return err;
+}
+
+static gl_err read_file(glt_trainer *t, const char *path, double *sc, unsigned char **rec,
+                        int64_t **off) {
+  glp_policy *P = t->pol;
+  hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (f < 0) return gl_error(GL_ERR_IO, "cannot open checkpoint '%s'", path);
+  gl_err err = GL_OK;
+  for (int s = 0; s < S_NSCALARS && !err; ++s)
+    err = attr_read(f, scalar_names[s], H5T_NATIVE_DOUBLE, &sc[s]);
+  if (!err && (sc[S_FORMAT] != CKPT_FORMAT || sc[S_NUM_ENVS] != t->p.num_envs ||
+               sc[S_NPARAMS] != (double)P->nparams || sc[S_OBS_DIM] != t->obs_dim ||
+               sc[S_SEED] != (double)t->p.seed))
+    err = gl_error(GL_ERR_INPUT, "checkpoint '%s' does not match this run (format %g, num_envs "
+                   "%g vs %d, params %g vs %zu, obs %g vs %d, seed %g vs %llu)", path,
+                   sc[S_FORMAT], sc[S_NUM_ENVS], t->p.num_envs, sc[S_NPARAMS], P->nparams,
+                   sc[S_OBS_DIM], t->obs_dim, sc[S_SEED], (unsigned long long)t->p.seed);
+  const hsize_t np = P->nparams, nd = (hsize_t)P->norm.dim, N = (hsize_t)t->p.num_envs;
+  if (!err) err = h5_read(f, "params", H5T_NATIVE_FLOAT, np, P->params);
+  if (!err) err = h5_read(f, "adam_m", H5T_NATIVE_FLOAT, np, t->adam.m);
+  if (!err) err = h5_read(f, "adam_v", H5T_NATIVE_FLOAT, np, t->adam.v);
+  if (!err) err = h5_read(f, "obs_norm_mean", H5T_NATIVE_DOUBLE, nd, P->norm.mean);
+  if (!err) err = h5_read(f, "obs_norm_var", H5T_NATIVE_DOUBLE, nd, P->norm.var);
+  if (!err) err = GL_ALLOC(*off, N + 1);
+  if (!err) err = h5_read(f, "env_offsets", H5T_NATIVE_INT64, N + 1, *off);
+  if (!err && ((*off)[0] != 0 || (*off)[N] < 0 || (*off)[N] > ((int64_t)1 << 31) - 1))
+    err = gl_error(GL_ERR_INPUT, "checkpoint '%s': corrupt env offsets", path);
+  if (!err) err = GL_ALLOC(*rec, (size_t)(*off)[N] + 1);
+  if (!err) err = h5_read(f, "env_records", H5T_NATIVE_UCHAR, (hsize_t)(*off)[N], *rec);
+  H5Fclose(f);
+  return err;
+}
+
+gl_err glt_checkpoint_load(glt_trainer *t, const char *path) {
+  glp_policy *P = t->pol;
+  const int N = t->p.num_envs;
+  double sc[S_NSCALARS] = {0};
+  unsigned char *rec = NULL, *lrec = NULL;
+  int64_t *off = NULL;
+  long long *blocks = NULL;
+  int *counts = NULL, *displs = NULL;
+  gl_err err = GL_OK;
+  if (t->rank == 0) {
+    H5E_BEGIN_TRY { err = read_file(t, path, sc, &rec, &off); }
+    H5E_END_TRY;
+  }
+  GL_GOTO(err, gl_agree(t->comm, err), done);
+  if (t->rank != 0) GL_GOTO(err, GL_ALLOC(off, (size_t)N + 1), agree);
+  GL_GOTO(err, GL_ALLOC(blocks, 2 * (size_t)t->size), agree);
+  GL_GOTO(err, GL_ALLOC(counts, t->size), agree);
+  GL_GOTO(err, GL_ALLOC(displs, t->size), agree);
+agree:
+  GL_GOTO(err, gl_agree(t->comm, err), done);
+  GL_GOTO(err, gather_blocks(t, blocks), done);
+  int ok = MPI_Bcast(sc, S_NSCALARS, MPI_DOUBLE, 0, t->comm) == MPI_SUCCESS &&
+           MPI_Bcast(P->params, (int)P->nparams, MPI_FLOAT, 0, t->comm) == MPI_SUCCESS &&
+           MPI_Bcast(t->adam.m, (int)P->nparams, MPI_FLOAT, 0, t->comm) == MPI_SUCCESS &&
+           MPI_Bcast(t->adam.v, (int)P->nparams, MPI_FLOAT, 0, t->comm) == MPI_SUCCESS &&
+           MPI_Bcast(P->norm.mean, P->norm.dim, MPI_DOUBLE, 0, t->comm) == MPI_SUCCESS &&
+           MPI_Bcast(P->norm.var, P->norm.dim, MPI_DOUBLE, 0, t->comm) == MPI_SUCCESS &&
+           MPI_Bcast(off, N + 1, MPI_INT64_T, 0, t->comm) == MPI_SUCCESS;
+  if (!ok) {
+    err = gl_error(GL_ERR_MPI, "MPI_Bcast of the checkpoint failed");
+    goto done;
+  }
+  P->norm.count = sc[S_NORM_COUNT];
+  t->adam.step = (int64_t)sc[S_ADAM_STEP];
+  t->lr = sc[S_LR];
+  t->vn.count = sc[S_VN_COUNT];
+  t->vn.mean = sc[S_VN_MEAN];
+  t->vn.var = sc[S_VN_VAR];
+  t->iteration = (int64_t)sc[S_ITER];
+  t->policy_steps = sc[S_STEPS];
+  t->wall_seconds = sc[S_WALL];
+  for (int r = 0; r < t->size; ++r) {
+    int64_t b0 = blocks[2 * r], b1 = blocks[2 * r] + blocks[2 * r + 1];
+    counts[r] = (int)(off[b1] - off[b0]);
+    displs[r] = (int)off[b0];
+  }
+  const int64_t my0 = off[t->env.first], my1 = off[t->env.first + t->n];
+  err = GL_ALLOC(lrec, (size_t)(my1 - my0) + 1);
+  GL_GOTO(err, gl_agree(t->comm, err), done);
+  if (MPI_Scatterv(rec, counts, displs, MPI_UNSIGNED_CHAR, lrec, (int)(my1 - my0),
+                   MPI_UNSIGNED_CHAR, 0, t->comm) != MPI_SUCCESS) {
+    err = gl_error(GL_ERR_MPI, "MPI_Scatterv of checkpoint records failed");
+    goto done;
+  }
+  for (int i = 0; i < t->n && !err; ++i) {
+    const int64_t e = t->env.first + i;
+    err = glt_env_record_load(t, i, lrec + (off[e] - my0), (size_t)(off[e + 1] - off[e]));
+  }
+  err = gl_agree(t->comm, err);
+done:
+  free(rec);
+  free(lrec);
+  free(off);
+  free(blocks);
+  free(counts);
+  free(displs);
+  return err;
+}
+
+gl_err glt_checkpoint_read_text(const char *path, char **text) {
+  *text = NULL;
+  gl_err err = GL_OK;
+  H5E_BEGIN_TRY {
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (f < 0) {
+      err = gl_error(GL_ERR_IO, "cannot open checkpoint '%s'", path);
+    } else {
+      hid_t a = H5Aopen(f, "config_yaml", H5P_DEFAULT);
+      hid_t st = H5Tcopy(H5T_C_S1);
+      H5Tset_size(st, H5T_VARIABLE);
+      char *s = NULL;
+      if (a < 0 || H5Aread(a, st, &s) < 0) {
+        err = gl_error(GL_ERR_IO, "checkpoint '%s' has no config text", path);
+      } else {
+        *text = strdup(s);
+        H5free_memory(s);
+        if (!*text) err = gl_error(GL_ERR_NOMEM, "out of memory");
+      }
+      H5Tclose(st);
+      if (a >= 0) H5Aclose(a);
+      H5Fclose(f);
+    }
+  }
+  H5E_END_TRY;
+  return err;
+}

@@ -1,0 +1,112 @@
+/* The ANYmal C task (gle_) behind the trainer's environment interface. Commands are drawn
+ * here, at every reset, from the env's (seed, index, GLR_COMMAND) stream (rl_task_and_ppo.md
+ * §5: only at episode reset); pushes, noise and the initial pose live inside gle_agent. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gaitlab/train.h"
+
+typedef struct anymal_ctx {
+  gle_env *env;
+  gle_agent **agents;
+  glr_stream *cmd_rng;
+  glt_command_ranges cmd;
+  int n;
+} anymal_ctx;
+
+static const char *const anymal_metric_names[] = {"lin_vel_xy_error", "yaw_rate_error"};
+
+static gl_err anymal_reset(void *vctx, int i) {
+  anymal_ctx *c = vctx;
+  double cmd[3];
+  cmd[0] = glr_uniform_range(&c->cmd_rng[i], c->cmd.u_lo, c->cmd.u_hi);
+  cmd[1] = glr_uniform_range(&c->cmd_rng[i], c->cmd.v_lo, c->cmd.v_hi);
+  cmd[2] = glr_uniform_range(&c->cmd_rng[i], c->cmd.h_lo, c->cmd.h_hi);
+  return gle_agent_reset(c->agents[i], cmd);
+}
+
+static gl_err anymal_observe(void *vctx, int i, float *obs) {
+  anymal_ctx *c = vctx;
+  return gle_agent_observe(c->agents[i], obs);
+}
+
+static gl_err anymal_step(void *vctx, int i, const float *action, glt_step_result *r) {
+  anymal_ctx *c = vctx;
+  gle_step_info info;
+  GL_CALL(gle_agent_step(c->agents[i], action, &info));
+  r->reward = info.reward;
+  r->terminated = info.terminated;
+  r->timed_out = info.timed_out;
+  r->invalid = info.nonfinite;
+  double ex = info.command[0] - info.base_lin_vel[0], ey = info.command[1] - info.base_lin_vel[1];
+  r->metric[0] = (float)sqrt(ex * ex + ey * ey);
+  r->metric[1] = (float)fabs(info.command[2] - info.base_ang_vel[2]);
+  return GL_OK;
+}
+
+static size_t anymal_state_size(void *vctx, int i) {
+  anymal_ctx *c = vctx;
+  return gle_agent_state_size(c->agents[i]) + sizeof(uint64_t);
+}
+
+static gl_err anymal_state_save(void *vctx, int i, void *buf) {
+  anymal_ctx *c = vctx;
+  GL_CALL(gle_agent_state_save(c->agents[i], buf));
+  uint64_t pos = glr_position(&c->cmd_rng[i]);
+  memcpy((unsigned char *)buf + gle_agent_state_size(c->agents[i]), &pos, sizeof pos);
+  return GL_OK;
+}
+
+static gl_err anymal_state_load(void *vctx, int i, const void *buf) {
+  anymal_ctx *c = vctx;
+  GL_CALL(gle_agent_state_load(c->agents[i], buf));
+  uint64_t pos;
+  memcpy(&pos, (const unsigned char *)buf + gle_agent_state_size(c->agents[i]), sizeof pos);
+  glr_seek(&c->cmd_rng[i], pos);
+  return GL_OK;
+}
+
+static const glt_env_ops anymal_ops = {
+    GLE_OBS_FULL, GLE_NJ, 2, anymal_metric_names, anymal_reset, anymal_observe, anymal_step,
+    anymal_state_size, anymal_state_save, anymal_state_load};
+
+static void anymal_free(anymal_ctx *c) {
+  if (!c) return;
+  for (int i = 0; i < c->n; ++i) gle_agent_destroy(c->agents ? c->agents[i] : NULL);
+  free(c->agents);
+  free(c->cmd_rng);
+  gle_env_destroy(c->env);
+  free(c);
+}
+
+gl_err glt_anymal_create(glt_env *env, const gle_task *task, const glt_command_ranges *cmd,
+                         uint64_t seed, int64_t first, int n) {
+  memset(env, 0, sizeof *env);
+  anymal_ctx *c = NULL;
+  GL_CALL(GL_ALLOC(c, 1));
+  gl_err err = GL_OK;
+  c->cmd = *cmd;
+  GL_GOTO(err, gle_env_create(&c->env, task), fail);
+  GL_GOTO(err, GL_ALLOC(c->agents, n ? n : 1), fail);
+  GL_GOTO(err, GL_ALLOC(c->cmd_rng, n ? n : 1), fail);
+  for (int i = 0; i < n; ++i) {
+    GL_GOTO(err, gle_agent_create(&c->agents[i], c->env, seed, (uint64_t)(first + i)), fail);
+    c->n = i + 1;
+    glr_init(&c->cmd_rng[i], seed, (uint64_t)(first + i), GLR_COMMAND);
+  }
+  env->ops = &anymal_ops;
+  env->ctx = c;
+  env->n = n;
+  env->first = first;
+  return GL_OK;
+fail:
+  anymal_free(c);
+  return err;
+}
+
+void glt_anymal_destroy(glt_env *env) {
+  if (!env) return;
+  anymal_free(env->ctx);
+  memset(env, 0, sizeof *env);
+}

@@ -1,0 +1,18 @@
+# Training (glt_): PPO arithmetic, the trainer on a cheap built-in recurrent task (cue_env),
+# MPI averaging across rank counts, checkpoint/resume bit-exactness, and the CLI.
+gaitlab_test(NAME train_math SOURCES ${GAITLAB_TEST_DIR}/test_train_math.c TIMEOUT 60)
+gaitlab_test(NAME train_ppo
+  SOURCES ${GAITLAB_TEST_DIR}/test_train_ppo.c ${GAITLAB_TEST_DIR}/cue_env.c TIMEOUT 240)
+gaitlab_test(NAME train_mpi
+  SOURCES ${GAITLAB_TEST_DIR}/test_train_mpi.c ${GAITLAB_TEST_DIR}/cue_env.c
+  RANKS 1 2 4 TIMEOUT 180)
+
+# `gaitlab train` end to end on the ANYmal task (tiny sizes). train_cli calls glcli_train the
+# way the binary's dispatch does, so this test does not depend on src/cli/main.c.
+add_executable(train_cli ${GAITLAB_TEST_DIR}/train_cli.c)
+target_compile_options(train_cli PRIVATE ${GAITLAB_WARN})
+target_link_libraries(train_cli PRIVATE gaitlab_core)
+add_test(NAME train_cli COMMAND bash ${GAITLAB_TEST_DIR}/test_train_cli.sh
+  WORKING_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR})
+set_tests_properties(train_cli PROPERTIES TIMEOUT 300
+  ENVIRONMENT "${GAITLAB_TEST_ENV};MPIEXEC=${MPIEXEC_EXECUTABLE};TRAIN_CLI=$<TARGET_FILE:train_cli>")
