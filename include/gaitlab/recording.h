@@ -55,6 +55,9 @@ gl_err glio_write_block(glio_file *f, int64_t agent0, int64_t n, float *const *l
  * over agents that did not fall); fall rate; agents. */
 gl_err glio_write_tracking(glio_file *f);
 
+/* Serial (any one rank): read the config_yaml attribute of a finished file; caller frees. */
+gl_err glio_read_config(const char *path, char **yaml);
+
 /* Collective: mark complete, close and rename .partial -> output. */
 gl_err glio_finish(glio_file *f);
 /* Close without renaming (error path); the .partial file stays for --resume. */

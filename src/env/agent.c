@@ -514,11 +514,17 @@ gl_err gle_agent_state_load(gle_agent *a, const void *buf) {
   glr_seek(&a->s_friction, h.pos_friction);
   glr_seek(&a->s_noise, h.pos_noise);
   glr_seek(&a->s_push, h.pos_push);
-  /* Derived quantities (contacts, xpos) for observers; qacc_warmstart is restored after,
-   * since mj_forward overwrites it. */
-  double ws[64];
+  /* Derived quantities (contacts, xpos) for observers. mj_forward overwrites
+   * qacc_warmstart and renormalises the free joint's quaternion inside qpos (last-bit
+   * changes that grow to 1e-13 within a few steps), so both are restored afterwards to keep
+   * a resumed run bitwise identical to an uninterrupted one. */
+  double ws[64], qpos[64];
+  if (m->nq > 64 || m->nv > 64)
+    return gl_error(GL_ERR_INPUT, "model too large for state restore (nq %d, nv %d; at most 64)", m->nq, m->nv);
   memcpy(ws, d->qacc_warmstart, sizeof(double) * m->nv);
+  memcpy(qpos, d->qpos, sizeof(double) * m->nq);
   GL_CALL(gle_mj_guard(gle_forward_fn, a));
   memcpy(d->qacc_warmstart, ws, sizeof(double) * m->nv);
+  memcpy(d->qpos, qpos, sizeof(double) * m->nq);
   return GL_OK;
 }

@@ -184,8 +184,12 @@ static gl_err glio_try_reopen_(glio_file *f, const glx_config *cfg, int *ok, int
   hid_t fapl = glio_fapl_(f->comm);
   f->file = H5Fopen(f->partial_path, H5F_ACC_RDWR, fapl);
   H5Pclose(fapl);
-  if (f->file < 0)
-    return gl_error(GL_ERR_INPUT, "cannot resume: '%s' exists but is not a readable HDF5 file (killed before its first flush?); delete it to start over", f->partial_path);
+  if (f->file < 0) {
+    /* A writer killed before its first flush (or inside a metadata update) leaves a file
+     * HDF5 cannot open; nothing in it can be trusted, so start over. */
+    gl_log("gaitlab: '%s' is not a readable HDF5 file (killed before a flush?); starting over", f->partial_path);
+    return GL_OK;
+  }
   char *yaml = NULL;
   gl_err err = glh5_attr_read_string(f->file, "config_yaml", &yaml);
   if (err || strcmp(yaml, cfg->yaml) != 0) {
@@ -399,6 +403,8 @@ gl_err glio_write_tracking(glio_file *f) {
   H5Pclose(dx);
   GL_GOTO(err, gl_agree(f->comm, err), done);
   {
+    /* A run killed between writing the summary and the rename leaves one behind. */
+    if (H5Lexists(f->file, "summary", H5P_DEFAULT) > 0) H5Ldelete(f->file, "summary", H5P_DEFAULT);
     hid_t g = H5Gcreate2(f->file, "summary", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     hsize_t dims[2] = {(hsize_t)f->ncond, NCOL};
     err = glh5_put(g, "tracking", H5T_NATIVE_DOUBLE, 2, dims, table, f->rank == 0, f->dxpl);
@@ -430,3 +436,14 @@ gl_err glio_finish(glio_file *f) {
 }
 
 void glio_abort(glio_file *f) { glio_free_(f); }
+
+gl_err glio_read_config(const char *path, char **yaml) {
+  glh5_quiet();
+  *yaml = NULL;
+  hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (f < 0) return gl_error(GL_ERR_INPUT, "'%s' exists but is not a readable HDF5 file", path);
+  gl_err err = glh5_attr_read_string(f, "config_yaml", yaml);
+  H5Fclose(f);
+  if (err) return gl_error_context(err, "'%s'", path);
+  return GL_OK;
+}

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "gaitlab/core.h"
 #include "gaitlab/env.h"
@@ -244,6 +245,25 @@ static void glx_layer_views(const glx_group *g, int lo, float **view) {
     view[l] = g->layer[l] ? g->layer[l] + (size_t)lo * g->nwin * L[l].dim : NULL;
 }
 
+/* With --resume, an existing final output of the same configuration means a previous
+ * attempt finished (perhaps killed right after its rename): succeed without work. A final
+ * output of another configuration is refused rather than overwritten. */
+static gl_err glx_output_complete(const glx_config *cfg, int *complete) {
+  *complete = 0;
+  char partial[4096];
+  snprintf(partial, sizeof partial, "%s.partial", cfg->output);
+  if (access(cfg->output, F_OK) != 0 || access(partial, F_OK) == 0) return GL_OK;
+  char *yaml = NULL;
+  gl_err err = glio_read_config(cfg->output, &yaml);
+  if (err) return err;
+  if (strcmp(yaml, cfg->yaml) == 0)
+    *complete = 1;
+  else
+    err = gl_error(GL_ERR_INPUT, "--resume: '%s' exists and was written by a different configuration; move it away or choose another output", cfg->output);
+  free(yaml);
+  return err;
+}
+
 gl_err glx_run(const glx_config *cfg, int resume, int quiet, MPI_Comm comm) {
   int rank, nranks;
   MPI_Comm_rank(comm, &rank);
@@ -264,6 +284,15 @@ gl_err glx_run(const glx_config *cfg, int resume, int quiet, MPI_Comm comm) {
   GL_GOTO(err, gl_agree(comm, gle_env_create(&env, &task)), out);
   GL_GOTO(err, gl_agree(comm, glx_group_alloc(&g, cfg, pol->actor_in)), out);
   GL_GOTO(err, gl_agree(comm, glp_infer_ws_create_f(&ws, &pol->actor, g.W)), out);
+  if (resume) {
+    int complete = 0;
+    GL_GOTO(err, gl_agree(comm, rank == 0 ? glx_output_complete(cfg, &complete) : GL_OK), out);
+    MPI_Bcast(&complete, 1, MPI_INT, 0, comm);
+    if (complete) {
+      if (!quiet) gl_log("gaitlab run: %s is already complete; nothing to do", cfg->output);
+      goto out;
+    }
+  }
   GL_GOTO(err, glio_open(&file, cfg, resume, comm, &done), out);
 
   int64_t a0, a1;
