@@ -43,55 +43,63 @@ typedef struct gla_tile_ctx {
   const int *cond; /* non-NULL only for within-condition tangling */
 } gla_tile_ctx;
 
-/* q for one tile row into qrow, then fold into the row and column maxima. The build targets
- * baseline x86-64 (SSE2); an AVX2 clone picked at load time widens the vectors of this
- * O(n^2) pass. Results are identical: ISO C mode does not contract to FMA, and max/compare
- * are exact. */
+/* q for a whole tile, computed in place over gx (gd is scratch), then folded into the row
+ * maxima (tile rows) and, for off-diagonal tiles, the column maxima (tile columns, i.e. the
+ * pairs seen from the other side). Max passes carry no index: the position is searched only
+ * when a maximum can improve the running best, which keeps the O(n^2) passes to streaming
+ * compare/max. The build targets baseline x86-64 (SSE2); an AVX2 clone picked at load time
+ * widens the vectors. Results are identical: ISO C mode does not contract to FMA and
+ * max/compare are exact. */
 #if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__)
 __attribute__((target_clones("avx2", "default")))
 #endif
-static void gla_tile_update_(const gla_tile_ctx *c, const double *gx, const double *gd,
+static void gla_tile_update_(const gla_tile_ctx *c, double *restrict gx, const double *restrict gd,
                              size_t i0, size_t ni, size_t j0, size_t nj, int diag,
-                             double *restrict qrow) {
+                             double *restrict colmax) {
   const double *restrict nxj = c->nx + j0, *restrict ndj = c->nd + j0;
-  double *restrict bestj = c->best + j0;
-  int64_t *restrict argj = c->arg + j0;
   const double eps = c->eps;
+  for (size_t b = 0; b < nj; ++b) colmax[b] = -1.0;
   for (size_t a = 0; a < ni; ++a) {
     const size_t i = i0 + a;
-    const double *restrict gxr = gx + a * nj, *restrict gdr = gd + a * nj;
+    double *restrict q = gx + a * nj;
+    const double *restrict gdr = gd + a * nj;
     const double nxi = c->nx[i], ndi = c->nd[i];
     for (size_t b = 0; b < nj; ++b) {
-      double dx = nxi + nxj[b] - 2.0 * gxr[b];
+      double dx = nxi + nxj[b] - 2.0 * q[b];
       double dd = ndi + ndj[b] - 2.0 * gdr[b];
       dx = dx > 0.0 ? dx : 0.0;
       dd = dd > 0.0 ? dd : 0.0;
-      qrow[b] = dd / (dx + eps);
+      q[b] = dd / (dx + eps);
     }
-    if (diag) qrow[a] = -1.0; /* t' = t is not a pair */
+    if (diag) q[a] = -1.0; /* t' = t is not a pair */
     if (c->cond)
       for (size_t b = 0; b < nj; ++b)
-        if (c->cond[j0 + b] != c->cond[i]) qrow[b] = -1.0;
+        if (c->cond[j0 + b] != c->cond[i]) q[b] = -1.0;
     double m = -1.0;
-    for (size_t b = 0; b < nj; ++b) m = qrow[b] > m ? qrow[b] : m;
+    for (size_t b = 0; b < nj; ++b) m = q[b] > m ? q[b] : m;
     if (m >= c->best[i] && m >= 0.0) {
       size_t b = 0;
-      while (qrow[b] != m) ++b;
+      while (q[b] != m) ++b;
       int64_t j = (int64_t)(j0 + b);
       if (m > c->best[i] || j < c->arg[i]) {
         c->best[i] = m;
         c->arg[i] = j;
       }
     }
-    if (!diag) {
-      const int64_t ii = (int64_t)i;
-      for (size_t b = 0; b < nj; ++b) {
-        double v = qrow[b], bj = bestj[b];
-        int64_t aj = argj[b];
-        int take = (v > bj) | ((v == bj) & (ii < aj));
-        bestj[b] = take ? v : bj;
-        argj[b] = take ? ii : aj;
-      }
+    if (!diag)
+      for (size_t b = 0; b < nj; ++b) colmax[b] = q[b] > colmax[b] ? q[b] : colmax[b];
+  }
+  if (diag) return;
+  for (size_t b = 0; b < nj; ++b) {
+    const size_t j = j0 + b;
+    double m = colmax[b];
+    if (m < c->best[j] || m < 0.0) continue;
+    size_t a = 0;
+    while (gx[a * nj + b] != m) ++a; /* lowest i: the tie rule */
+    int64_t i = (int64_t)(i0 + a);
+    if (m > c->best[j] || i < c->arg[j]) {
+      c->best[j] = m;
+      c->arg[j] = i;
     }
   }
 }
