@@ -37,10 +37,10 @@ gl_err gl_agree(MPI_Comm comm, gl_err local) {
   if (MPI_Bcast(&first[1], 1, MPI_INT, first[0], comm) != MPI_SUCCESS)
     return gl_error(GL_ERR_MPI, "MPI_Bcast failed while agreeing on errors");
   gl_failed_rank_ = first[0];
-  if (local == GL_OK) {
-    gl_error((gl_err)first[1], "(rank %d failed; see its message)", first[0]);
-    gl_remote_ = 1;
-  }
+  /* Only the lowest failing rank reports: when several ranks fail alike (a collective file
+   * create, say) the user still reads one message. */
+  if (local == GL_OK) gl_error((gl_err)first[1], "(rank %d failed; see its message)", first[0]);
+  gl_remote_ = rank != first[0];
   return local != GL_OK ? local : (gl_err)first[1];
 }
 

@@ -14,6 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <mujoco/mujoco.h>
+
 #include "gaitlab/core.h"
 #include "gaitlab/env.h"
 #include "gaitlab/experiment.h"
@@ -161,9 +163,28 @@ static int glx_is_perturbed(const glx_config *cfg, int copy) {
   return copy < (int)lround(cfg->perturb_fraction * cfg->copies);
 }
 
+/* Fault injection for the reliability tests, from $GAITLAB_FAULT:
+ *   "nan:AGENT:STEP"   make agent AGENT's state non-finite at policy step STEP
+ *   "error:RANK:BLOCK" make rank RANK fail before its block BLOCK (0-based)
+ * Kept in the production binary so the tests exercise exactly what users run. */
+typedef struct glx_fault {
+  int kind; /* 0 none, 1 nan, 2 error */
+  long long a, b;
+} glx_fault;
+
+static glx_fault glx_fault_from_env(void) {
+  glx_fault f = {0, -1, -1};
+  const char *s = getenv("GAITLAB_FAULT");
+  if (!s) return f;
+  if (sscanf(s, "nan:%lld:%lld", &f.a, &f.b) == 2) f.kind = 1;
+  else if (sscanf(s, "error:%lld:%lld", &f.a, &f.b) == 2) f.kind = 2;
+  return f;
+}
+
 /* Simulate rows [lo, hi) of group gi (global agents gi*W + row). */
 static gl_err glx_simulate_group(const glx_config *cfg, const gle_env *env, const glp_policy *pol,
-                                 glp_infer_ws_f *ws, glx_group *g, int64_t gi, int lo, int hi) {
+                                 glp_infer_ws_f *ws, glx_group *g, int64_t gi, int lo, int hi,
+                                 const glx_fault *fault) {
   const int W = g->W, ain = pol->actor_in;
   memset(g->obs_raw, 0, sizeof(float) * (size_t)W * GLE_OBS_FULL);
   memset(g->h, 0, sizeof(float) * (size_t)W * GLP_LSTM);
@@ -211,6 +232,10 @@ static gl_err glx_simulate_group(const glx_config *cfg, const gle_env *env, cons
     int w = t - cfg->record_start;
     for (int i = lo; i < hi; ++i) {
       if (!g->alive[i]) continue;
+      if (fault->kind == 1 && fault->a == gi * W + i && fault->b == t) {
+        double *qvel = ((mjData *)gle_agent_mjdata(g->agent[i]))->qvel;
+        qvel[0] = NAN;
+      }
       gle_step_info info;
       GL_CALL(gle_agent_step(g->agent[i], g->mu + (size_t)i * GLP_NACT, &info));
       g->row[i].warnings += info.warnings;
@@ -310,6 +335,7 @@ gl_err glx_run(const glx_config *cfg, int resume, int quiet, MPI_Comm comm) {
            ndone0 ? " (resuming)" : "");
 
   double steps_done = 0.0;
+  const glx_fault fault = glx_fault_from_env();
   for (long long round = 0; round < rounds; ++round) {
     /* Blocks are the unit of work a SIGTERM may wait for; everything written so far is
      * flushed and flagged complete, so re-running with --resume continues from here. */
@@ -330,7 +356,10 @@ gl_err glx_run(const glx_config *cfg, int resume, int quiet, MPI_Comm comm) {
       while (lo < hi && done[s + lo]) ++lo;
       while (hi > lo && done[s + hi - 1]) --hi;
     }
-    err = hi > lo ? glx_simulate_group(cfg, env, pol, ws, &g, gi, lo, hi) : GL_OK;
+    if (fault.kind == 2 && fault.a == rank && fault.b == round)
+      err = gl_error(GL_ERR_INTERNAL, "injected fault on rank %d before block %lld (GAITLAB_FAULT)", rank, round);
+    else
+      err = hi > lo ? glx_simulate_group(cfg, env, pol, ws, &g, gi, lo, hi, &fault) : GL_OK;
     GL_GOTO(err, gl_agree(comm, err), out);
     float *view[GLX_NLAYERS];
     glx_layer_views(&g, lo, view);

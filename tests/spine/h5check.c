@@ -1,6 +1,8 @@
 /* Independent checks of recording files through the plain HDF5 API (not gaitlab's reader):
  *   h5check compare A.h5 B.h5          every dataset bitwise equal (NaN payloads included)
  *   h5check layout FILE.h5 NAGENTS NWIN NCOND   names, shapes, types and attributes of the contract
+ *   h5check validity FILE.h5           samples finite before each agent's fall_step, NaN from it;
+ *                                      prints "agents N fell F: i j ..." 
  * Exit status 0 = pass; failures are printed. */
 #include <hdf5.h>
 #include <stdio.h>
@@ -127,7 +129,62 @@ static int layout(const char *path, hsize_t na, hsize_t nw, hsize_t nc) {
   return failures != 0;
 }
 
+static herr_t validity_cb(hid_t g, const char *name, const H5L_info_t *li, void *op) {
+  (void)li;
+  int *ctx = op; /* [0] = nagents, [1] = nwin, then fall_step[nagents], step[nwin] */
+  int na = ctx[0], nw = ctx[1];
+  const int *fall = ctx + 2, *step = ctx + 2 + na;
+  hid_t d = H5Dopen2(g, name, H5P_DEFAULT), sp = H5Dget_space(d);
+  hsize_t dims[3];
+  if (H5Sget_simple_extent_ndims(sp) != 3) { H5Sclose(sp); H5Dclose(d); return 0; }
+  H5Sget_simple_extent_dims(sp, dims, NULL);
+  float *x = malloc(sizeof(float) * dims[0] * dims[1] * dims[2]);
+  H5Dread(d, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, x);
+  for (int a = 0; a < na; ++a)
+    for (int t = 0; t < nw; ++t)
+      for (hsize_t k = 0; k < dims[2]; ++k) {
+        float v = x[((size_t)a * dims[1] + t) * dims[2] + k];
+        int invalid = fall[a] >= 0 && step[t] >= fall[a];
+        if (invalid != (v != v) || (!invalid && (v - v) != 0.0f)) {
+          FAIL("/recording/%s agent %d step %d: %s sample is %g", name, a, step[t], invalid ? "invalid" : "valid", (double)v);
+          free(x); H5Sclose(sp); H5Dclose(d); return 1;
+        }
+      }
+  free(x); H5Sclose(sp); H5Dclose(d);
+  return 0;
+}
+
+static int validity(const char *path) {
+  hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (f < 0) { FAIL("cannot open %s", path); return 1; }
+  hid_t d = H5Dopen2(f, "/agents/fall_step", H5P_DEFAULT), sp = H5Dget_space(d);
+  hsize_t na;
+  H5Sget_simple_extent_dims(sp, &na, NULL);
+  H5Sclose(sp);
+  hid_t ds = H5Dopen2(f, "/recording/step", H5P_DEFAULT), sps = H5Dget_space(ds);
+  hsize_t nw;
+  H5Sget_simple_extent_dims(sps, &nw, NULL);
+  H5Sclose(sps);
+  int *ctx = malloc(sizeof(int) * (2 + na + nw));
+  ctx[0] = (int)na; ctx[1] = (int)nw;
+  H5Dread(d, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, H5P_DEFAULT, ctx + 2);
+  H5Dread(ds, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, H5P_DEFAULT, ctx + 2 + na);
+  H5Dclose(d); H5Dclose(ds);
+  hid_t g = H5Gopen2(f, "/recording", H5P_DEFAULT);
+  H5Literate(g, H5_INDEX_NAME, H5_ITER_INC, NULL, validity_cb, ctx);
+  H5Gclose(g);
+  int nf = 0;
+  for (hsize_t a = 0; a < na; ++a) nf += ctx[2 + a] >= 0;
+  printf("agents %llu fell %d:", (unsigned long long)na, nf);
+  for (hsize_t a = 0; a < na; ++a) if (ctx[2 + a] >= 0) printf(" %llu@%d", (unsigned long long)a, ctx[2 + a]);
+  printf("\n");
+  free(ctx);
+  H5Fclose(f);
+  return failures != 0;
+}
+
 int main(int argc, char **argv) {
+  if (argc == 3 && strcmp(argv[1], "validity") == 0) return validity(argv[2]);
   if (argc == 4 && strcmp(argv[1], "compare") == 0) return compare(argv[2], argv[3]);
   if (argc == 6 && strcmp(argv[1], "layout") == 0)
     return layout(argv[2], strtoull(argv[3], NULL, 10), strtoull(argv[4], NULL, 10), strtoull(argv[5], NULL, 10));
