@@ -132,8 +132,12 @@ gl_err gla_config_bind(const glc_doc *doc, gla_config *cfg) {
   const glc_key *schema = gla_config_schema(&nk);
   gla_config probe, fresh;
   gla_config_defaults(&probe);
-  GL_CALL(glc_bind(doc, "analysis", schema, nk, &probe)); /* validates and reads the preset */
+  gl_err perr = glc_bind(doc, "analysis", schema, nk, &probe); /* validates, reads the preset */
   int preset = probe.preset;
+  if (perr) {
+    glc_free(schema, nk, &probe); /* the binder may have copied defaults before failing */
+    return perr;
+  }
   glc_free(schema, nk, &probe);
   gla_config_defaults(&fresh);
   gla_apply_preset_(&fresh, preset);

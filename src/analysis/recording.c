@@ -390,8 +390,14 @@ static gl_err gla_rec_population_(gla_h5 *h, hid_t top, const gla_rec *r, const 
   for (int k = 0; k < r->C; ++k) off[k + 1] = off[k] + (size_t)r->mode[k];
   size_t R = off[r->C];
   if (R < 2) {
-    err = gl_error(GL_ERR_INPUT, "no complete gait cycles found (foot %d, threshold %g N): nothing to analyse",
-                   c->foot, c->contact_threshold);
+    /* A recording of a robot that does not step (an untrained policy, a standing command) is
+     * still a valid recording: say so in the file and on rank 0, and skip the cycle-based
+     * analyses rather than failing the whole run. */
+    char msg[256];
+    snprintf(msg, sizeof msg, "no complete gait cycles found (foot %d, threshold %g N): cycle-averaged analyses skipped; is the robot walking?",
+             c->foot, c->contact_threshold);
+    if (h->rank == 0) fprintf(stderr, "gaitlab analyze: warning: %s: %s\n", name, msg);
+    err = gla_h5_attr_str(top, "warning", msg);
     goto done;
   }
   GL_GOTO(err, GL_ALLOC(avg, R * (size_t)D), done);

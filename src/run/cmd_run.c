@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "gaitlab/analysis.h"
 #include "gaitlab/cli.h"
 #include "gaitlab/core.h"
 #include "gaitlab/experiment.h"
@@ -12,12 +13,32 @@ static gl_err glcli_need_one_file(const glcli_args *a, const char *usage) {
   return GL_OK;
 }
 
+/* The analysis block is validated with the experiment, before anything is simulated, so a
+ * typo in it cannot cost a whole run. Rank 0 binds first for a single message. */
+static gl_err glcli_bind_analysis(const glc_doc *doc, MPI_Comm comm, gla_config *acfg) {
+  int rank;
+  MPI_Comm_rank(comm, &rank);
+  gla_config_defaults(acfg);
+  gl_err err = gl_agree(comm, rank == 0 ? gla_config_bind(doc, acfg) : GL_OK);
+  if (!err && rank != 0) err = gla_config_bind(doc, acfg);
+  return gl_agree(comm, err);
+}
+
 gl_err glcli_run(const glcli_args *a, MPI_Comm comm) {
   const char *usage = "gaitlab run EXP.yaml [--set KEY=VALUE]... [--resume] [--quiet]";
   GL_CALL(glcli_need_one_file(a, usage));
   glx_config cfg;
-  GL_CALL(glx_config_load(a->positional[0], a->sets, a->nsets, comm, &cfg, NULL));
-  gl_err err = glx_run(&cfg, a->resume, a->quiet, comm);
+  glc_doc *doc = NULL;
+  gla_config acfg;
+  GL_CALL(glx_config_load(a->positional[0], a->sets, a->nsets, comm, &cfg, &doc));
+  gl_err err = cfg.has_analysis ? glcli_bind_analysis(doc, comm, &acfg) : GL_OK;
+  if (!err) err = glx_run(&cfg, a->resume, a->quiet, comm);
+  if (!err && cfg.has_analysis) {
+    if (!a->quiet) gl_log("gaitlab run: analysing %s", cfg.output);
+    err = gla_analyze_file(cfg.output, &acfg, comm);
+  }
+  if (cfg.has_analysis) gla_config_free(&acfg);
+  glc_doc_destroy(doc);
   glx_config_free(&cfg);
   return err;
 }
@@ -26,7 +47,19 @@ gl_err glcli_validate(const glcli_args *a, MPI_Comm comm) {
   const char *usage = "gaitlab validate EXP.yaml [--set KEY=VALUE]...";
   GL_CALL(glcli_need_one_file(a, usage));
   glx_config cfg;
-  GL_CALL(glx_config_load(a->positional[0], a->sets, a->nsets, comm, &cfg, NULL));
+  glc_doc *doc = NULL;
+  GL_CALL(glx_config_load(a->positional[0], a->sets, a->nsets, comm, &cfg, &doc));
+  if (cfg.has_analysis) {
+    gla_config acfg;
+    gl_err err = glcli_bind_analysis(doc, comm, &acfg);
+    gla_config_free(&acfg);
+    if (err) {
+      glc_doc_destroy(doc);
+      glx_config_free(&cfg);
+      return err;
+    }
+  }
+  glc_doc_destroy(doc);
   int rank, nranks;
   MPI_Comm_rank(comm, &rank);
   MPI_Comm_size(comm, &nranks);
@@ -46,6 +79,7 @@ gl_err glcli_validate(const glcli_args *a, MPI_Comm comm) {
              2 * k[0], 2 * k[1], 0.25 * k[2], (long long)c * cfg.copies,
              (long long)(c + 1) * cfg.copies - 1);
     }
+    if (cfg.has_analysis) printf("\nanalysis block: valid (runs after the simulation)\n");
     printf("\n(obs = the observation scale the authors' analysis labels speeds with: u, v x2; r x0.25)\n");
     if (nranks > 1) {
       printf("sharding over %d ranks:", nranks);
