@@ -8,6 +8,7 @@
  *                          authors' analysis labels)
  *   /agents/{condition,copy,fell,fall_step,perturbed,complete,friction,warnings}  [agent]
  *   /agents/mean_velocity  [agent x 3] mean measured (u, v, r) over valid window samples
+ *   /agents/rf_cycles      [agent] complete RF-foot cycles in the valid window
  *   /recording/step        [step] int32 absolute policy step of each recorded row
  *   /recording/<layer>     [agent x step x dim] float32, chunked one agent per chunk;
  *                          samples at steps >= fall_step are NaN (invalid)
@@ -35,6 +36,8 @@ typedef struct glio_agent_row {
   float friction;
   int32_t warnings;   /* MuJoCo warnings counted over the episode */
   float mean_vel[3];  /* mean measured (u, v, r) over the valid window samples */
+  int32_t rf_cycles;  /* complete RF-foot cycles (lift-off to lift-off, contact = F_z > 1 N)
+                         in the valid window: the quick check that an agent walks */
 } glio_agent_row;
 
 /* Collective. Create <cfg->output>.partial with every dataset sized for the experiment. With
@@ -52,7 +55,8 @@ gl_err glio_write_block(glio_file *f, int64_t agent0, int64_t n, float *const *l
 /* Collective: compute /summary/tracking from /agents as stored in the file (so agents
  * completed before a resume count too), summing in agent order on rank 0 so the table is
  * bitwise identical for any rank count. Columns: u, v, r commanded; u, v, r measured (mean
- * over agents that did not fall); fall rate; agents. */
+ * over agents that did not fall); fall rate; standing agents; agents; mean RF cycles per
+ * standing agent. */
 gl_err glio_write_tracking(glio_file *f);
 
 /* Serial (any one rank): read the config_yaml attribute of a finished file; caller frees. */

@@ -93,19 +93,21 @@ static long long glinfo_len_(hid_t f, const char *path) {
 static gl_err glinfo_tracking_(hid_t f) {
   long long nc = glinfo_len_(f, "/summary/tracking");
   if (nc <= 0) return GL_OK;
-  double *t = malloc(sizeof(double) * 9 * (size_t)nc);
+  enum { NCOL = 10 };
+  double *t = malloc(sizeof(double) * NCOL * (size_t)nc);
   if (!t) return gl_error(GL_ERR_NOMEM, "out of memory");
-  if (glinfo_read_(f, "/summary/tracking", H5T_NATIVE_DOUBLE, t, 8, 9 * (size_t)nc) == 0) {
+  if (glinfo_read_(f, "/summary/tracking", H5T_NATIVE_DOUBLE, t, 8, NCOL * (size_t)nc) == 0) {
     printf("\ntracking (mean body-frame velocity over the recording window, agents that did not fall):\n");
-    printf("  %5s  %7s %7s %7s | %8s %8s %8s | %6s %6s  %s\n", "cond", "u_cmd", "v_cmd", "r_cmd",
-           "u_meas", "v_meas", "r_meas", "u err", "fall%", "agents");
+    printf("  %5s  %7s %7s %7s | %8s %8s %8s | %6s %6s %7s  %s\n", "cond", "u_cmd", "v_cmd", "r_cmd",
+           "u_meas", "v_meas", "r_meas", "u err", "fall%", "cycles", "agents");
     for (long long c = 0; c < nc; ++c) {
-      const double *r = &t[9 * c];
+      const double *r = &t[NCOL * c];
       double uerr = fabs(r[0]) > 1e-9 ? 100.0 * (r[3] - r[0]) / fabs(r[0]) : NAN;
-      printf("  %5lld  %7.3f %7.3f %7.3f | %8.3f %8.3f %8.3f | %5.1f%% %5.1f%%  %.0f\n", c, r[0],
-             r[1], r[2], r[3], r[4], r[5], uerr, 100.0 * r[6], r[8]);
+      printf("  %5lld  %7.3f %7.3f %7.3f | %8.3f %8.3f %8.3f | %5.1f%% %5.1f%% %7.1f  %.0f\n", c, r[0],
+             r[1], r[2], r[3], r[4], r[5], uerr, 100.0 * r[6], r[9], r[8]);
     }
-    printf("  (m/s, m/s, rad/s; the authors' plots label u, v x2 and r x0.25)\n");
+    printf("  (m/s, m/s, rad/s; the authors' plots label u, v x2 and r x0.25; cycles = mean complete\n"
+           "   RF-foot cycles per standing agent in the window)\n");
   }
   free(t);
   return GL_OK;

@@ -18,18 +18,18 @@ struct glio_file {
   int rank, nranks;
   hid_t file, dxpl;
   hid_t layer[GLX_NLAYERS]; /* -1 when not recorded */
-  hid_t agents[9];          /* see glio_agent_fields_ */
+  hid_t agents[10];         /* indexed by the A_* enum below */
   int nwin;
   int64_t nagents;
   int ncond;
   char *final_path, *partial_path;
 };
 
-enum { A_COND, A_COPY, A_FELL, A_FALL, A_PERT, A_DONE, A_FRIC, A_WARN, A_MVEL, A_N };
+enum { A_COND, A_COPY, A_FELL, A_FALL, A_PERT, A_DONE, A_FRIC, A_WARN, A_MVEL, A_CYC, A_N };
 
 static const char *const glio_agent_names_[A_N] = {
     "condition", "copy", "fell", "fall_step", "perturbed", "complete", "friction", "warnings",
-    "mean_velocity"};
+    "mean_velocity", "rf_cycles"};
 
 static hid_t glio_agent_type_(int i) {
   switch (i) {
@@ -169,6 +169,7 @@ static gl_err glio_create_agents_(glio_file *f) {
   GL_GOTO(err, glh5_attr_string(f->agents[A_FALL], "description", "policy step of the fall (base contact) or of non-finite state; -1 = none"), done);
   GL_GOTO(err, glh5_attr_string(f->agents[A_DONE], "description", "1 once the agent's data is fully written (resume trusts only these)"), done);
   GL_GOTO(err, glh5_attr_string(f->agents[A_MVEL], "units", "m/s, m/s, rad/s (body-frame u, v, yaw rate; mean over valid window samples)"), done);
+  GL_GOTO(err, glh5_attr_string(f->agents[A_CYC], "description", "complete RF-foot cycles (lift-off to lift-off; contact = world-z force > 1 N) inside the valid recording window"), done);
   GL_GOTO(err, glh5_attr_string(f->agents[A_WARN], "description", "MuJoCo warnings raised during the agent's episode"), done);
 done:
   H5Gclose(g);
@@ -323,6 +324,7 @@ gl_err glio_write_block(glio_file *f, int64_t agent0, int64_t n, float *const *l
         case A_FRIC: ((float *)col)[k] = r->friction; break;
         case A_WARN: ((int32_t *)col)[k] = r->warnings; break;
         case A_MVEL: memcpy((float *)col + 3 * k, r->mean_vel, 3 * sizeof(float)); break;
+        case A_CYC: ((int32_t *)col)[k] = r->rf_cycles; break;
       }
     }
     /* The completion flags go last, after a flush of the data they vouch for. */
@@ -344,18 +346,20 @@ gl_err glio_write_block(glio_file *f, int64_t agent0, int64_t n, float *const *l
 }
 
 gl_err glio_write_tracking(glio_file *f) {
-  enum { NCOL = 9 };
+  enum { NCOL = 10 };
   gl_err err = GL_OK;
   double *table = NULL;
   int32_t *cond = NULL;
   int8_t *fell = NULL;
   float *mvel = NULL;
+  int32_t *cyc = NULL;
   int64_t na = f->nagents;
   GL_GOTO(err, GL_ALLOC(table, (size_t)f->ncond * NCOL), done);
   if (f->rank == 0) {
     GL_GOTO(err, GL_ALLOC(cond, na), done);
     GL_GOTO(err, GL_ALLOC(fell, na), done);
     GL_GOTO(err, GL_ALLOC(mvel, 3 * na), done);
+    GL_GOTO(err, GL_ALLOC(cyc, na), done);
   }
   /* Independent reads on rank 0 only: collective semantics are not needed for reading, and
    * the sums below must run in agent order on one rank to be rank-count independent. */
@@ -364,7 +368,8 @@ gl_err glio_write_tracking(glio_file *f) {
   if (f->rank == 0) {
     if (H5Dread(f->agents[A_COND], H5T_NATIVE_INT32, H5S_ALL, H5S_ALL, dx, cond) < 0 ||
         H5Dread(f->agents[A_FELL], H5T_NATIVE_INT8, H5S_ALL, H5S_ALL, dx, fell) < 0 ||
-        H5Dread(f->agents[A_MVEL], H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, dx, mvel) < 0)
+        H5Dread(f->agents[A_MVEL], H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, dx, mvel) < 0 ||
+        H5Dread(f->agents[A_CYC], H5T_NATIVE_INT32, H5S_ALL, H5S_ALL, dx, cyc) < 0)
       err = gl_error(GL_ERR_IO, "cannot read /agents back for the tracking summary");
     hid_t cu = H5Dopen2(f->file, "/conditions/u", H5P_DEFAULT);
     hid_t cv = H5Dopen2(f->file, "/conditions/v", H5P_DEFAULT);
@@ -390,10 +395,12 @@ gl_err glio_write_tracking(glio_file *f) {
         }
         row[7] += 1.0;
         for (int k = 0; k < 3; ++k) row[3 + k] += mvel[3 * a + k];
+        row[9] += cyc[a];
       }
       for (int c = 0; c < f->ncond; ++c) {
         double *row = &table[c * NCOL];
         for (int k = 0; k < 3; ++k) row[3 + k] = row[7] > 0 ? row[3 + k] / row[7] : NAN;
+        row[9] = row[7] > 0 ? row[9] / row[7] : NAN;
         row[6] = row[8] > 0 ? row[6] / row[8] : NAN;
       }
       /* columns: u, v, r cmd; u, v, r measured; fall rate; standing agents; agents */
@@ -410,8 +417,8 @@ gl_err glio_write_tracking(glio_file *f) {
     err = glh5_put(g, "tracking", H5T_NATIVE_DOUBLE, 2, dims, table, f->rank == 0, f->dxpl);
     if (!err) {
       hid_t d = H5Dopen2(g, "tracking", H5P_DEFAULT);
-      err = glh5_attr_string(d, "columns", "u_cmd, v_cmd, r_cmd, u_measured, v_measured, r_measured, fall_rate, agents_standing, agents");
-      if (!err) err = glh5_attr_string(d, "units", "m/s, m/s, rad/s, m/s, m/s, rad/s, fraction, count, count; measured = mean over non-fallen agents of each agent's window mean of body-frame base velocity");
+      err = glh5_attr_string(d, "columns", "u_cmd, v_cmd, r_cmd, u_measured, v_measured, r_measured, fall_rate, agents_standing, agents, rf_cycles");
+      if (!err) err = glh5_attr_string(d, "units", "m/s, m/s, rad/s, m/s, m/s, rad/s, fraction, count, count, cycles per standing agent in the window; measured = mean over non-fallen agents of each agent's window mean of body-frame base velocity");
       H5Dclose(d);
     }
     H5Gclose(g);
@@ -421,6 +428,7 @@ done:
   free(cond);
   free(fell);
   free(mvel);
+  free(cyc);
   return err;
 }
 

@@ -37,6 +37,8 @@ typedef struct glx_group {
   double *vel_sum;         /* [W][3] */
   int *nvalid;             /* [W] */
   int *alive;              /* [W] */
+  int *rf_contact;         /* [W] RF foot in contact at the previous recorded step (-1 unknown) */
+  int *rf_liftoffs;        /* [W] lift-offs seen in the window */
 } glx_group;
 
 static void glx_group_free(glx_group *g) {
@@ -58,6 +60,8 @@ static void glx_group_free(glx_group *g) {
   free(g->vel_sum);
   free(g->nvalid);
   free(g->alive);
+  free(g->rf_contact);
+  free(g->rf_liftoffs);
   memset(g, 0, sizeof *g);
 }
 
@@ -84,6 +88,8 @@ static gl_err glx_group_alloc(glx_group *g, const glx_config *cfg, int actor_in)
   GL_CALL(GL_ALLOC(g->vel_sum, (size_t)W * 3));
   GL_CALL(GL_ALLOC(g->nvalid, W));
   GL_CALL(GL_ALLOC(g->alive, W));
+  GL_CALL(GL_ALLOC(g->rf_contact, W));
+  GL_CALL(GL_ALLOC(g->rf_liftoffs, W));
   return GL_OK;
 }
 
@@ -209,6 +215,8 @@ static gl_err glx_simulate_group(const glx_config *cfg, const gle_env *env, cons
     g->vel_sum[3 * i] = g->vel_sum[3 * i + 1] = g->vel_sum[3 * i + 2] = 0.0;
     g->nvalid[i] = 0;
     g->alive[i] = 1;
+    g->rf_contact[i] = -1;
+    g->rf_liftoffs[i] = 0;
   }
   for (int t = 0; t < cfg->record_stop; ++t) {
     /* The push precedes the observation, as in the authors' task, so the policy sees it. */
@@ -252,12 +260,16 @@ static gl_err glx_simulate_group(const glx_config *cfg, const gle_env *env, cons
         g->vel_sum[3 * i + 1] += info.base_lin_vel[1];
         g->vel_sum[3 * i + 2] += info.base_ang_vel[2];
         g->nvalid[i]++;
+        int contact = info.foot_force[GLE_FOOT_RF] > 1.0f;
+        if (g->rf_contact[i] == 1 && !contact) g->rf_liftoffs[i]++;
+        g->rf_contact[i] = contact;
       }
     }
   }
   for (int i = lo; i < hi; ++i) {
     for (int k = 0; k < 3; ++k)
       g->row[i].mean_vel[k] = g->nvalid[i] ? (float)(g->vel_sum[3 * i + k] / g->nvalid[i]) : NAN;
+    g->row[i].rf_cycles = g->rf_liftoffs[i] > 1 ? g->rf_liftoffs[i] - 1 : 0;
     g->row[i].complete = 1;
   }
   return GL_OK;

@@ -87,7 +87,7 @@ static int layout(const char *path, hsize_t na, hsize_t nw, hsize_t nc) {
   for (int i = 0; i < 6; ++i) expect_dset(f, cn[i], H5T_FLOAT, 8, 1, &nc);
   const struct { const char *n; H5T_class_t c; size_t s; } ag[] = {
       {"/agents/condition", H5T_INTEGER, 4}, {"/agents/copy", H5T_INTEGER, 4}, {"/agents/fell", H5T_INTEGER, 1},
-      {"/agents/fall_step", H5T_INTEGER, 4}, {"/agents/complete", H5T_INTEGER, 1}, {"/agents/friction", H5T_FLOAT, 4}};
+      {"/agents/fall_step", H5T_INTEGER, 4}, {"/agents/complete", H5T_INTEGER, 1}, {"/agents/friction", H5T_FLOAT, 4}, {"/agents/rf_cycles", H5T_INTEGER, 4}};
   for (size_t i = 0; i < sizeof ag / sizeof *ag; ++i) expect_dset(f, ag[i].n, ag[i].c, ag[i].s, 1, &na);
   const struct { const char *n; hsize_t d; } rec[] = {
       {"obs", 176}, {"mlp", 256}, {"lstm_h", 128}, {"lstm_c", 128}, {"gate_fc", 128}, {"gate_ig", 128},
@@ -110,7 +110,7 @@ static int layout(const char *path, hsize_t na, hsize_t nw, hsize_t nc) {
     }
   }
   expect_dset(f, "/recording/step", H5T_INTEGER, 4, 1, &nw);
-  hsize_t tdims[2] = {nc, 9};
+  hsize_t tdims[2] = {nc, 10};
   expect_dset(f, "/summary/tracking", H5T_FLOAT, 8, 2, tdims);
   /* status must say complete */
   hid_t a = H5Aopen(f, "status", H5P_DEFAULT);
