@@ -67,6 +67,9 @@ typedef struct glx_config {
   int has_analysis;      /* the document has an analysis: block */
 } glx_config;
 
+/* The experiment keys (for --help). */
+const glc_key *glx_config_schema(size_t *n);
+
 /* Bind and validate a document (all checks, incl. cross-field ones, with marks). */
 gl_err glx_config_bind(const glc_doc *doc, glx_config *cfg);
 void glx_config_free(glx_config *cfg);

@@ -84,7 +84,13 @@ int main(int argc, char **argv) {
     glcli_args args;
     err = glcli_parse(argc - 2, argv + 2, cmd->usage, &args);
     if (!err && args.help) {
-      if (rank == 0) printf("usage: %s\n\n%s\n", cmd->usage, cmd->help);
+      int own_usage = cmd->fn == glcli_train || cmd->fn == glcli_analyze;
+      if (rank == 0 && !own_usage) printf("usage: %s\n\n%s\n\n", cmd->usage, cmd->help);
+      fflush(stdout);
+      /* Commands with a YAML schema list their keys themselves. */
+      if (cmd->fn == glcli_train || cmd->fn == glcli_analyze || cmd->fn == glcli_run ||
+          cmd->fn == glcli_validate)
+        err = cmd->fn(&args, comm);
     } else if (!err) {
       local_only = 0;
       err = cmd->fn(&args, comm);

@@ -20,10 +20,10 @@ static herr_t glinfo_attr_cb_(hid_t loc, const char *name, const H5A_info_t *ai,
   if (cls == H5T_STRING) {
     char *v = NULL;
     if (glh5_attr_read_string(loc, name, &v) == GL_OK) {
-      const char *nl = strchr(v, '\n');
-      if (nl || strlen(v) > 100)
-        printf("  %-18s (%zu chars, %d lines; h5dump -a /%s)\n", name, strlen(v),
-               (int)(nl ? 1 + (int)(strchr(v, '\0') - v > 0) : 1), name);
+      int lines = 1;
+      for (const char *c = v; *c; ++c) lines += *c == '\n' && c[1] != '\0';
+      if (lines > 1 || strlen(v) > 100)
+        printf("  %-18s (%zu chars, %d lines; h5dump -a %s)\n", name, strlen(v), lines, name);
       else
         printf("  %-18s %s\n", name, v);
       free(v);
@@ -155,6 +155,13 @@ gl_err glcli_info(const glcli_args *a, MPI_Comm comm) {
       } else {
         printf("%s\n", path);
         H5Aiterate2(f, H5_INDEX_NAME, H5_ITER_INC, NULL, glinfo_attr_cb_, NULL);
+        /* Policy files keep their training provenance in a group of its own. */
+        if (H5Lexists(f, "provenance", H5P_DEFAULT) > 0) {
+          hid_t g = H5Gopen2(f, "provenance", H5P_DEFAULT);
+          printf("provenance:\n");
+          H5Aiterate2(g, H5_INDEX_NAME, H5_ITER_INC, NULL, glinfo_attr_cb_, NULL);
+          H5Gclose(g);
+        }
         printf("\ncontents:\n");
         H5Ovisit2(f, H5_INDEX_NAME, H5_ITER_INC, glinfo_visit_cb_, NULL, H5O_INFO_BASIC);
         err = glinfo_agents_(f);

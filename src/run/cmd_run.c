@@ -24,8 +24,23 @@ static gl_err glcli_bind_analysis(const glc_doc *doc, MPI_Comm comm, gla_config 
   return gl_agree(comm, err);
 }
 
+static gl_err glcli_print_keys(MPI_Comm comm) {
+  int rank;
+  MPI_Comm_rank(comm, &rank);
+  if (rank == 0) {
+    size_t n;
+    const glc_key *k = glx_config_schema(&n);
+    printf("experiment keys:\n");
+    glc_print_schema(k, n, stdout);
+    printf("\nThe analysis: block takes the keys of gaitlab analyze --help.\n");
+    fflush(stdout);
+  }
+  return GL_OK;
+}
+
 gl_err glcli_run(const glcli_args *a, MPI_Comm comm) {
   const char *usage = "gaitlab run EXP.yaml [--set KEY=VALUE]... [--resume] [--quiet]";
+  if (a->help) return glcli_print_keys(comm);
   GL_CALL(glcli_need_one_file(a, usage));
   glx_config cfg;
   glc_doc *doc = NULL;
@@ -45,6 +60,7 @@ gl_err glcli_run(const glcli_args *a, MPI_Comm comm) {
 
 gl_err glcli_validate(const glcli_args *a, MPI_Comm comm) {
   const char *usage = "gaitlab validate EXP.yaml [--set KEY=VALUE]...";
+  if (a->help) return glcli_print_keys(comm);
   GL_CALL(glcli_need_one_file(a, usage));
   glx_config cfg;
   glc_doc *doc = NULL;

@@ -71,6 +71,11 @@ static const glc_key glx_schema_[] = {
 };
 #undef K
 
+const glc_key *glx_config_schema(size_t *n) {
+  *n = sizeof glx_schema_ / sizeof *glx_schema_;
+  return glx_schema_;
+}
+
 static void glx_defaults(glx_config *c) {
   memset(c, 0, sizeof *c);
   c->seed = 1;
