@@ -18,7 +18,6 @@ static gl_err glcli_need_one_file(const glcli_args *a, const char *usage) {
 static gl_err glcli_bind_analysis(const glc_doc *doc, MPI_Comm comm, gla_config *acfg) {
   int rank;
   MPI_Comm_rank(comm, &rank);
-  gla_config_defaults(acfg);
   gl_err err = gl_agree(comm, rank == 0 ? gla_config_bind(doc, acfg) : GL_OK);
   if (!err && rank != 0) err = gla_config_bind(doc, acfg);
   return gl_agree(comm, err);
@@ -38,22 +37,35 @@ static gl_err glcli_print_keys(MPI_Comm comm) {
   return GL_OK;
 }
 
+/* Everything `run` and `validate` share: the experiment (validated and broadcast) and, when
+ * present, its analysis block. On success the caller owns cfg and acfg (free both). */
+static gl_err glcli_load_experiment(const glcli_args *a, MPI_Comm comm, glx_config *cfg,
+                                    gla_config *acfg) {
+  glc_doc *doc = NULL;
+  gla_config_defaults(acfg);
+  GL_CALL(glx_config_load(a->positional[0], a->sets, a->nsets, comm, cfg, &doc));
+  gl_err err = cfg->has_analysis ? glcli_bind_analysis(doc, comm, acfg) : GL_OK;
+  glc_doc_destroy(doc);
+  if (err) {
+    gla_config_free(acfg);
+    glx_config_free(cfg);
+  }
+  return err;
+}
+
 gl_err glcli_run(const glcli_args *a, MPI_Comm comm) {
   const char *usage = "gaitlab run EXP.yaml [--set KEY=VALUE]... [--resume] [--quiet]";
   if (a->help) return glcli_print_keys(comm);
   GL_CALL(glcli_need_one_file(a, usage));
   glx_config cfg;
-  glc_doc *doc = NULL;
   gla_config acfg;
-  GL_CALL(glx_config_load(a->positional[0], a->sets, a->nsets, comm, &cfg, &doc));
-  gl_err err = cfg.has_analysis ? glcli_bind_analysis(doc, comm, &acfg) : GL_OK;
-  if (!err) err = glx_run(&cfg, a->resume, a->quiet, comm);
+  GL_CALL(glcli_load_experiment(a, comm, &cfg, &acfg));
+  gl_err err = glx_run(&cfg, a->resume, a->quiet, comm);
   if (!err && cfg.has_analysis) {
     if (!a->quiet) gl_log("gaitlab run: analysing %s", cfg.output);
     err = gla_analyze_file(cfg.output, &acfg, comm);
   }
-  if (cfg.has_analysis) gla_config_free(&acfg);
-  glc_doc_destroy(doc);
+  gla_config_free(&acfg);
   glx_config_free(&cfg);
   return err;
 }
@@ -63,19 +75,9 @@ gl_err glcli_validate(const glcli_args *a, MPI_Comm comm) {
   if (a->help) return glcli_print_keys(comm);
   GL_CALL(glcli_need_one_file(a, usage));
   glx_config cfg;
-  glc_doc *doc = NULL;
-  GL_CALL(glx_config_load(a->positional[0], a->sets, a->nsets, comm, &cfg, &doc));
-  if (cfg.has_analysis) {
-    gla_config acfg;
-    gl_err err = glcli_bind_analysis(doc, comm, &acfg);
-    gla_config_free(&acfg);
-    if (err) {
-      glc_doc_destroy(doc);
-      glx_config_free(&cfg);
-      return err;
-    }
-  }
-  glc_doc_destroy(doc);
+  gla_config acfg;
+  GL_CALL(glcli_load_experiment(a, comm, &cfg, &acfg));
+  gla_config_free(&acfg);
   int rank, nranks;
   MPI_Comm_rank(comm, &rank);
   MPI_Comm_size(comm, &nranks);

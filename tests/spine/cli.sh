@@ -27,6 +27,9 @@ check emptygrid 2 "emptygrid\.yaml:3:6: conditions\.u" -- "$G" validate "$B/empt
 check window 2 "window\.yaml:5:16: sim\.record_stop: 200 exceeds sim\.episode_steps = 100" -- "$G" validate "$B/window.yaml"
 check range 2 "range\.yaml:3:13: sim\.timestep" -- "$G" validate "$B/range.yaml"
 check syntax 2 "syntax\.yaml:[0-9]+:[0-9]+:" -- "$G" validate "$B/syntax.yaml"
+check analysis-typo 2 "analysis\.yaml:7:3: .*pca_componets.*pca_components" -- "$G" validate "$B/analysis.yaml"
+check analysis-typo-run 2 "analysis\.yaml:7:3" -- "$G" run "$B/analysis.yaml" --set output=at.h5
+[ ! -e at.h5 ] && [ ! -e at.h5.partial ] || { echo "FAIL analysis-typo-run simulated before validating"; fails=$((fails+1)); }
 check missing-file 2 "cannot read 'nope\.yaml'" -- "$G" validate nope.yaml
 check bad-set 2 "^gaitlab: error: --set conditions\.copies=0" -- "$G" validate "$here/data/small.yaml" --set conditions.copies=0
 check validate-table 0 "4 conditions x 3 copies = 12 agents" -- "$G" validate "$here/data/small.yaml"
