@@ -275,6 +275,21 @@ static gl_err glx_simulate_group(const glx_config *cfg, const gle_env *env, cons
   return GL_OK;
 }
 
+/* Collective: gather every rank's completed range [start, start + n) of this block into
+ * done[] and add their policy steps to *steps. */
+static gl_err glx_mark_done(MPI_Comm comm, int nranks, const long long mine[2], int8_t *done,
+                            int steps_per_agent, double *steps) {
+  long long *all = NULL;
+  GL_CALL(GL_ALLOC(all, 2 * (size_t)nranks));
+  MPI_Allgather(mine, 2, MPI_LONG_LONG, all, 2, MPI_LONG_LONG, comm);
+  for (int r = 0; r < nranks; ++r) {
+    for (long long a = all[2 * r]; a < all[2 * r] + all[2 * r + 1]; ++a) done[a] = 1;
+    *steps += (double)all[2 * r + 1] * steps_per_agent;
+  }
+  free(all);
+  return GL_OK;
+}
+
 /* Pointers to rows [lo, ...) of each layer buffer, as glio_write_block expects. */
 static void glx_layer_views(const glx_group *g, int lo, float **view) {
   const glx_layer_info *L = glx_layer_table();
@@ -346,7 +361,7 @@ gl_err glx_run(const glx_config *cfg, int resume, int quiet, MPI_Comm comm) {
            cfg->record_stop, cfg->record_start, cfg->record_stop,
            ndone0 ? " (resuming)" : "");
 
-  double steps_done = 0.0;
+  double steps_done = 0.0, last_log = -1e30;
   const glx_fault fault = glx_fault_from_env();
   for (long long round = 0; round < rounds; ++round) {
     /* Blocks are the unit of work a SIGTERM may wait for; everything written so far is
@@ -376,13 +391,22 @@ gl_err glx_run(const glx_config *cfg, int resume, int quiet, MPI_Comm comm) {
     float *view[GLX_NLAYERS];
     glx_layer_views(&g, lo, view);
     GL_GOTO(err, glio_write_block(file, gi * W + lo, hi - lo, view, g.row + lo), out);
-    double local = (double)(hi - lo) * cfg->record_stop, total = 0.0;
-    MPI_Allreduce(&local, &total, 1, MPI_DOUBLE, MPI_SUM, comm);
-    steps_done += total;
-    if (!quiet) {
+    /* Every rank learns which agents the others completed, so rank 0 can report whole
+     * conditions done (a condition's agents may span several ranks). */
+    long long mine_range[2] = {gi * W + lo, hi - lo};
+    GL_GOTO(err, glx_mark_done(comm, nranks, mine_range, done, cfg->record_stop, &steps_done), out);
+    /* At most one line every 5 s (and the last block): large grids have thousands of blocks. */
+    if (!quiet && (gl_wtime() - last_log >= 5.0 || round + 1 == rounds)) {
+      last_log = gl_wtime();
       double el = gl_wtime() - t0, frac = (double)(round + 1) / (double)rounds;
-      gl_log("  round %lld/%lld  %.0f policy-steps/s  elapsed %.1f s  ETA %.1f s", round + 1,
-             rounds, steps_done / el, el, el / frac - el);
+      int cdone = 0;
+      for (int c = 0; c < cfg->nconditions; ++c) {
+        int all = 1;
+        for (int k = 0; k < cfg->copies && all; ++k) all = done[(int64_t)c * cfg->copies + k] != 0;
+        cdone += all;
+      }
+      gl_log("  block %lld/%lld  conditions %d/%d done  %.0f policy-steps/s  elapsed %.1f s  ETA %.1f s",
+             round + 1, rounds, cdone, cfg->nconditions, steps_done / el, el, el / frac - el);
     }
   }
   GL_GOTO(err, glio_write_tracking(file), out);
