@@ -163,6 +163,11 @@ typedef struct gla_tangle_opts {
 } gla_tangle_opts;
 gl_err gla_tangling(double *x, double *xdot, size_t n, int d, const gla_tangle_opts *o,
                     double *q, int64_t *argmax, MPI_Comm comm);
+/* The same without the float32 screen that gla_tangling applies first: two DGEMMs on every
+ * tile. Same q and argmax (bitwise where the BLAS's DGEMM sums each entry as one FMA chain,
+ * as OpenBLAS's x86-64 kernels do); about 1.7x slower. For tests and benchmarks. */
+gl_err gla_tangling_exact(double *x, double *xdot, size_t n, int d, const gla_tangle_opts *o,
+                          double *q, int64_t *argmax, MPI_Comm comm);
 /* The direct pairwise formula (serial, O(n^2 d)), for tests and small data. */
 gl_err gla_tangling_direct(const double *x, const double *xdot, size_t n, int d,
                            const gla_tangle_opts *o, double *q, int64_t *argmax);

@@ -6,10 +6,14 @@
  * from two GEMMs per tile (|a|^2 + |b|^2 - 2 a.b on centred data, clamped at 0), so memory
  * is O(n d + tile^2) and the arithmetic runs at GEMM speed. Tiles are dealt to ranks
  * round-robin; since each tile is computed identically whichever rank owns it and the
- * maximum (ties -> lowest t') is exact, the result does not depend on the rank count. */
+ * maximum (ties -> lowest t') is exact, the result does not depend on the rank count.
+ * gla_tangling first screens each tile in float32 (see "float32 screen" below) and evaluates
+ * in double only the pairs that can still be a maximum; gla_tangling_exact is the plain
+ * double path. Both give the same q and argmax. */
 #include <cblas.h>
 #include <limits.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -104,8 +108,450 @@ static void gla_tile_update_(const gla_tile_ctx *c, double *restrict gx, const d
   }
 }
 
-gl_err gla_tangling(double *x, double *xdot, size_t n, int d, const gla_tangle_opts *o,
-                    double *q, int64_t *argmax, MPI_Comm comm) {
+/* ---------------------------------------------------------------- float32 screen
+ *
+ * Most of the n^2 pairs cannot be a row maximum, and deciding that needs far less precision
+ * than the maximum itself. Each tile is first computed with SGEMM (twice the DGEMM rate) on
+ * float copies of the centred data; from norms alone, every float Gram entry S obeys
+ *   |S - G| <= k (|a|^2 + |b|^2) + abs,   G = any double evaluation of a.b,
+ * with k ~ (D + 16) 2^-24 covering the float rounding of the inputs, SGEMM's accumulation
+ * (gamma_D, whatever the summation order), the double evaluation and the float arithmetic
+ * below, and abs covering the values flushed to zero. That brackets every pair's ratio:
+ *   lb = max(dd_lo, 0) / (dx_hi + eps) <= q <= dd_hi / (max(dx_lo, 0) + eps).
+ * A row's threshold is the largest lb in the tile or the best exact value already found,
+ * whichever is larger (both are <= the row's true maximum); only pairs whose upper bound
+ * reaches the threshold of their row (or, off the diagonal, of their column) are evaluated
+ * in double. All maximisers, ties included, are evaluated, so q and argmax are exact.
+ *
+ * What "exact" means: a pair's value is the double Gram formula of the exact path with the
+ * dot product as one fused multiply-add chain over k, which is how OpenBLAS's DGEMM
+ * micro-kernels compute every entry (checked bitwise in the tests), except the last row of
+ * a tile with an odd number of rows, which OpenBLAS's edge kernel sums differently: that row
+ * is taken from a one-row DGEMM. Every pair therefore has one value whichever path (pair
+ * evaluation or dense fallback) computes it and whichever rank owns its tile, so thresholds
+ * may use the rank-local running best and the result stays rank-invariant. Tiles with too
+ * many candidates (near-ties beyond float resolution, tiny eps) are computed densely with
+ * the same chain. Scaling by powers of two keeps the float copies in range; exponents are
+ * exact, so scaled bounds are bounds. */
+
+enum { GLA_LANES = 16 };
+
+typedef struct gla_screen {
+  int d;
+  float *xf, *df;          /* [n x d] scaled float copies, |v| < 2^-60 flushed to 0 */
+  float *hx, *lx, *hd, *ld; /* [n] per-row halves of the bound terms (see gla_screen_init_) */
+  float eps_lo;            /* <= scaled eps */
+  double rscale;           /* scaled ratio = q * rscale (a power of two) */
+  float *sx, *sd;          /* [T x T] -2 a.b by SGEMM */
+  float *lbc, *tr, *tc;    /* [T] column lower bounds, row and column thresholds */
+  unsigned char *flag;     /* [T + 8] candidate flags of one row */
+  int *ca, *cb;            /* [cap] candidate pairs */
+  size_t cap;
+  double *bt, *btd;        /* [d x T] transposed tile columns (dense fallback) */
+  double *r1x, *r1d;       /* [T] odd tile's last row by one-row DGEMM */
+  int r1_ok;
+  int64_t tiles, dense, pairs; /* statistics (local) */
+} gla_screen;
+
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__)
+#define GLA_CLONES_FMA __attribute__((target_clones("arch=x86-64-v3", "default")))
+#define GLA_CLONES_F32 __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define GLA_CLONES_FMA
+#define GLA_CLONES_F32
+#endif
+
+static void gla_screen_free_(gla_screen *s) {
+  free(s->xf);
+  free(s->df);
+  free(s->hx);
+  free(s->lx);
+  free(s->hd);
+  free(s->ld);
+  free(s->sx);
+  free(s->sd);
+  free(s->lbc);
+  free(s->tr);
+  free(s->tc);
+  free(s->flag);
+  free(s->ca);
+  free(s->cb);
+  free(s->bt);
+  free(s->btd);
+  free(s->r1x);
+  free(s->r1d);
+  memset(s, 0, sizeof *s);
+}
+
+/* Largest |entry| and whether all are finite. */
+static double gla_absmax_(const double *x, size_t m, int *finite) {
+  double mx = 0;
+  int ok = 1;
+  for (size_t i = 0; i < m; ++i) {
+    double a = fabs(x[i]);
+    ok &= isfinite(a);
+    mx = a > mx ? a : mx;
+  }
+  *finite = ok;
+  return mx;
+}
+
+/* Power-of-two exponent e with max * 2^e in [0.5, 1). */
+static int gla_scale_exp_(double mx) {
+  int e;
+  frexp(mx, &e);
+  return -e;
+}
+
+static void gla_to_float_(const double *x, size_t m, int e, float *out) {
+  for (size_t i = 0; i < m; ++i) {
+    double v = ldexp(x[i], e);
+    out[i] = fabs(v) < 0x1p-60 ? 0.0f : (float)v; /* no subnormals anywhere in SGEMM */
+  }
+}
+
+/* Returns 0 (and allocates nothing) when the screen does not apply: it then changes nothing
+ * but speed, and the exact path runs. */
+static gl_err gla_screen_init_(gla_screen *s, const double *x, const double *xd, size_t n, int d,
+                               double eps, const double *nx, const double *nd, size_t T, int *use) {
+  *use = 0;
+  memset(s, 0, sizeof *s);
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__)
+  if (!__builtin_cpu_supports("fma")) return GL_OK; /* the chain needs a hardware FMA */
+#endif
+  if (n < 2 || d < 1 || d > 4096) return GL_OK;
+  int fx, fd;
+  double mx = gla_absmax_(x, n * (size_t)d, &fx), md = gla_absmax_(xd, n * (size_t)d, &fd);
+  if (!fx || !fd || !(md > 0)) return GL_OK; /* non-finite, or every q is 0 (all ties) */
+  if (md < 1e-150 || md > 1e150 || mx > 1e150 || (mx > 0 && mx < 1e-150)) return GL_OK;
+  int ex = mx > 0 ? gla_scale_exp_(mx) : 0, ed = gla_scale_exp_(md);
+  double epss = ldexp(eps, 2 * ex);
+  if (epss > 0x1p100) return GL_OK; /* eps dwarfs the data: nothing to screen */
+  gl_err err = GL_OK;
+  size_t nd_ = n * (size_t)d;
+  s->d = d;
+  /* candidates above 1/8 of a tile cost more as pair chains than as a dense chain tile */
+  s->cap = T * T / 8 > 64 ? T * T / 8 : 64;
+  GL_GOTO(err, GL_ALLOC(s->xf, nd_), fail);
+  GL_GOTO(err, GL_ALLOC(s->df, nd_), fail);
+  GL_GOTO(err, GL_ALLOC(s->hx, n), fail);
+  GL_GOTO(err, GL_ALLOC(s->lx, n), fail);
+  GL_GOTO(err, GL_ALLOC(s->hd, n), fail);
+  GL_GOTO(err, GL_ALLOC(s->ld, n), fail);
+  GL_GOTO(err, GL_ALLOC(s->sx, T * T), fail);
+  GL_GOTO(err, GL_ALLOC(s->sd, T * T), fail);
+  GL_GOTO(err, GL_ALLOC(s->lbc, T), fail);
+  GL_GOTO(err, GL_ALLOC(s->tr, T), fail);
+  GL_GOTO(err, GL_ALLOC(s->tc, T), fail);
+  GL_GOTO(err, GL_ALLOC(s->flag, T + 8), fail);
+  GL_GOTO(err, GL_ALLOC(s->ca, s->cap), fail);
+  GL_GOTO(err, GL_ALLOC(s->cb, s->cap), fail);
+  GL_GOTO(err, GL_ALLOC(s->bt, T * (size_t)d), fail);
+  GL_GOTO(err, GL_ALLOC(s->btd, T * (size_t)d), fail);
+  GL_GOTO(err, GL_ALLOC(s->r1x, T), fail);
+  GL_GOTO(err, GL_ALLOC(s->r1d, T), fail);
+  gla_to_float_(x, nd_, ex, s->xf);
+  gla_to_float_(xd, nd_, ed, s->df);
+  /* k: (D + 3) u (SGEMM gamma_D and the input rounding, relative to |a||b| <= s/2 where
+   * s = |a|^2 + |b|^2, doubled by the factor 2 of 2 a.b) plus ~6u of float arithmetic on
+   * terms of size s, rounded generously up; plus the double side, (D + 8) 2^-52. abs: D
+   * flushed products of size < 2^-59 each (scaled data are < 1), doubled. */
+  const double u = 0x1p-24;
+  const double k = (d + 16) * 1.02 * u + (d + 8) * 0x1p-52;
+  const double ab = d * 0x1p-56;
+  const double eps_hi = epss * (1 + 0x1p-20) > 0x1p-100 ? epss * (1 + 0x1p-20) : 0x1p-100;
+  s->eps_lo = epss * (1 - 0x1p-20) < 0x1p-100 ? 0.0f : (float)(epss * (1 - 0x1p-20));
+  if ((double)s->eps_lo > epss) s->eps_lo = nextafterf(s->eps_lo, 0.0f);
+  for (size_t i = 0; i < n; ++i) {
+    double a = ldexp(nx[i], 2 * ex), b = ldexp(nd[i], 2 * ed);
+    /* per-row halves: den_hi = hx_i + hx_j - 2S, den_lo = lx_i + lx_j - 2S, etc. */
+    s->hx[i] = (float)(a * (1 + k) + 0.5 * (ab + eps_hi));
+    s->lx[i] = (float)(a * (1 - k) - 0.5 * ab);
+    s->hd[i] = (float)(b * (1 + k) + 0.5 * ab);
+    s->ld[i] = (float)(b * (1 - k) - 0.5 * ab);
+  }
+  s->rscale = ldexp(1.0, 2 * (ed - ex));
+  *use = 1;
+  return GL_OK;
+fail:
+  gla_screen_free_(s);
+  return err;
+}
+
+/* Threshold in scaled float units, rounded down: candidates are the pairs whose upper bound
+ * reaches it, so lowering it only admits more. */
+static float gla_thr_(double lb_scaled, double best, double rscale) {
+  double t = lb_scaled * (1 - 0x1p-18), b = best * rscale;
+  t = b > t ? b : t;
+  t *= 1 - 0x1p-18; /* the float rounding of the bound expressions and of t * den */
+  if (!(t >= 0x1p-100)) return 0.0f;
+  if (t > 0x1p100) return 0x1p100f;
+  float f = (float)t;
+  return (double)f > t ? nextafterf(f, 0.0f) : f;
+}
+
+/* Row lower bounds of one tile row: returns max_b lb(a, b) and folds lb into lbc[b] (when
+ * lbc != NULL). skip = the excluded diagonal column (or -1); with cj, columns of another
+ * condition than ci are excluded. Excluded pairs count as 0, a bound for any valid pair. */
+static inline float gla_lb_row_(const float *restrict sx, const float *restrict sd, size_t nj,
+                                float hxi, float ldi, const float *restrict hxj,
+                                const float *restrict ldj, int skip, const int *restrict cj, int ci,
+                                float *restrict lbc) {
+  float pm[GLA_LANES] = {0};
+  size_t b = 0;
+  /* per-lane partial maxima: the form GCC vectorises without -ffast-math */
+  for (; b + GLA_LANES <= nj; b += GLA_LANES)
+    for (int l = 0; l < GLA_LANES; ++l) {
+      float den = (hxi + hxj[b + l]) + sx[b + l];
+      float num = (ldi + ldj[b + l]) + sd[b + l];
+      num = num > 0.0f ? num : 0.0f;
+      float lb = num / den;
+      lb = (int)(b + l) == skip ? 0.0f : lb;
+      if (cj) lb = cj[b + l] == ci ? lb : 0.0f;
+      pm[l] = lb > pm[l] ? lb : pm[l];
+      if (lbc) lbc[b + l] = lb > lbc[b + l] ? lb : lbc[b + l];
+    }
+  for (; b < nj; ++b) {
+    float den = (hxi + hxj[b]) + sx[b];
+    float num = (ldi + ldj[b]) + sd[b];
+    num = num > 0.0f ? num : 0.0f;
+    float lb = num / den;
+    lb = (int)b == skip ? 0.0f : lb;
+    if (cj) lb = cj[b] == ci ? lb : 0.0f;
+    pm[0] = lb > pm[0] ? lb : pm[0];
+    if (lbc) lbc[b] = lb > lbc[b] ? lb : lbc[b];
+  }
+  float m = 0.0f;
+  for (int l = 0; l < GLA_LANES; ++l) m = pm[l] > m ? pm[l] : m;
+  return m;
+}
+
+/* Flags of one tile row: upper bound >= min(row threshold, column threshold). */
+static inline void gla_flag_row_(const float *restrict sx, const float *restrict sd, size_t nj,
+                                 float hdi, float lxi, const float *restrict hdj,
+                                 const float *restrict lxj, float ti, const float *restrict tc,
+                                 float eps_lo, unsigned char *restrict flag) {
+  for (size_t b = 0; b < nj; ++b) {
+    float num = (hdi + hdj[b]) + sd[b];
+    float den = (lxi + lxj[b]) + sx[b];
+    den = (den > 0.0f ? den : 0.0f) + eps_lo;
+    float t = tc ? (ti < tc[b] ? ti : tc[b]) : ti;
+    flag[b] = num >= t * den;
+  }
+}
+
+GLA_CLONES_F32
+static void gla_screen_lb_(gla_screen *s, size_t i0, size_t ni, size_t j0, size_t nj, int diag,
+                           const int *cond, float *lbr) {
+  const int *cj = cond ? cond + j0 : NULL;
+  float *lbc = diag ? NULL : s->lbc;
+  if (lbc) memset(lbc, 0, nj * sizeof *lbc);
+  for (size_t a = 0; a < ni; ++a) {
+    const size_t i = i0 + a;
+    const float *sx = s->sx + a * nj, *sd = s->sd + a * nj, *hx = s->hx + j0, *ld = s->ld + j0;
+    /* constant NULLs let each call inline into a branch-free loop */
+    if (diag && !cj)
+      lbr[a] = gla_lb_row_(sx, sd, nj, s->hx[i], s->ld[i], hx, ld, (int)a, NULL, 0, NULL);
+    else if (!cj)
+      lbr[a] = gla_lb_row_(sx, sd, nj, s->hx[i], s->ld[i], hx, ld, -1, NULL, 0, lbc);
+    else if (diag)
+      lbr[a] = gla_lb_row_(sx, sd, nj, s->hx[i], s->ld[i], hx, ld, (int)a, cj, cond[i], NULL);
+    else
+      lbr[a] = gla_lb_row_(sx, sd, nj, s->hx[i], s->ld[i], hx, ld, -1, cj, cond[i], lbc);
+  }
+}
+
+/* Collects candidate pairs; returns 0 when there are more than s->cap (dense fallback). */
+GLA_CLONES_F32
+static int gla_screen_flag_(gla_screen *s, size_t i0, size_t ni, size_t j0, size_t nj, int diag,
+                            const int *cond, size_t *ncand) {
+  size_t nc = 0;
+  unsigned char *flag = s->flag;
+  memset(flag + nj, 0, 8);
+  for (size_t a = 0; a < ni; ++a) {
+    const size_t i = i0 + a;
+    if (diag)
+      gla_flag_row_(s->sx + a * nj, s->sd + a * nj, nj, s->hd[i], s->lx[i], s->hd + j0,
+                    s->lx + j0, s->tr[a], NULL, s->eps_lo, flag);
+    else
+      gla_flag_row_(s->sx + a * nj, s->sd + a * nj, nj, s->hd[i], s->lx[i], s->hd + j0,
+                    s->lx + j0, s->tr[a], s->tc, s->eps_lo, flag);
+    for (size_t b = 0; b < nj; b += 8) {
+      uint64_t w;
+      memcpy(&w, flag + b, 8);
+      if (!w) continue;
+      size_t e = b + 8 < nj ? b + 8 : nj;
+      for (size_t c = b; c < e; ++c) {
+        if (!flag[c] || (diag && c == a) || (cond && cond[j0 + c] != cond[i])) continue;
+        if (nc == s->cap) return 0;
+        s->ca[nc] = (int)a;
+        s->cb[nc] = (int)c;
+        ++nc;
+      }
+    }
+  }
+  *ncand = nc;
+  return 1;
+}
+
+/* Four pairs' dot products as single FMA chains (the DGEMM micro-kernel's order), eight
+ * chains interleaved for throughput. */
+GLA_CLONES_FMA
+static void gla_dot4x2_(const double *const *a, const double *const *b, const double *const *p,
+                        const double *const *r, int d, double *gx, double *gd) {
+  double s0 = 0, s1 = 0, s2 = 0, s3 = 0, t0 = 0, t1 = 0, t2 = 0, t3 = 0;
+  for (int k = 0; k < d; ++k) {
+    s0 = fma(a[0][k], b[0][k], s0);
+    s1 = fma(a[1][k], b[1][k], s1);
+    s2 = fma(a[2][k], b[2][k], s2);
+    s3 = fma(a[3][k], b[3][k], s3);
+    t0 = fma(p[0][k], r[0][k], t0);
+    t1 = fma(p[1][k], r[1][k], t1);
+    t2 = fma(p[2][k], r[2][k], t2);
+    t3 = fma(p[3][k], r[3][k], t3);
+  }
+  gx[0] = s0, gx[1] = s1, gx[2] = s2, gx[3] = s3;
+  gd[0] = t0, gd[1] = t1, gd[2] = t2, gd[3] = t3;
+}
+
+/* Dense tile by the same chains: c [ni x nj] = A [ni x d] . (bt [d x nj]); every c entry is
+ * one FMA chain over k in lane order. */
+GLA_CLONES_FMA
+static void gla_chain_gemm_(const double *restrict A, const double *restrict bt, size_t ni,
+                            size_t nj, int d, double *restrict c) {
+  size_t a = 0;
+  for (; a + 4 <= ni; a += 4) {
+    double *restrict c0 = c + a * nj, *restrict c1 = c0 + nj, *restrict c2 = c1 + nj,
+                     *restrict c3 = c2 + nj;
+    const double *x0 = A + a * (size_t)d, *x1 = x0 + d, *x2 = x1 + d, *x3 = x2 + d;
+    memset(c0, 0, 4 * nj * sizeof *c0);
+    for (int k = 0; k < d; ++k) {
+      const double *restrict t = bt + (size_t)k * nj;
+      const double w0 = x0[k], w1 = x1[k], w2 = x2[k], w3 = x3[k];
+      for (size_t b = 0; b < nj; ++b) {
+        c0[b] = fma(w0, t[b], c0[b]);
+        c1[b] = fma(w1, t[b], c1[b]);
+        c2[b] = fma(w2, t[b], c2[b]);
+        c3[b] = fma(w3, t[b], c3[b]);
+      }
+    }
+  }
+  for (; a < ni; ++a) {
+    double *restrict c0 = c + a * nj;
+    const double *x0 = A + a * (size_t)d;
+    memset(c0, 0, nj * sizeof *c0);
+    for (int k = 0; k < d; ++k) {
+      const double *restrict t = bt + (size_t)k * nj;
+      for (size_t b = 0; b < nj; ++b) c0[b] = fma(x0[k], t[b], c0[b]);
+    }
+  }
+}
+
+static void gla_transpose_(const double *x, size_t nj, int d, double *bt) {
+  for (size_t b = 0; b < nj; ++b)
+    for (int k = 0; k < d; ++k) bt[(size_t)k * nj + b] = x[b * (size_t)d + k];
+}
+
+/* The last row of a tile with an odd row count, as the exact path's DGEMM gives it. */
+static void gla_row1_(gla_screen *s, const double *x, const double *xd, size_t i, size_t j0,
+                      size_t nj, int d) {
+  if (s->r1_ok) return;
+  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, 1, (int)nj, d, 1.0, x + i * (size_t)d, d,
+              x + j0 * (size_t)d, d, 0.0, s->r1x, (int)nj);
+  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, 1, (int)nj, d, 1.0, xd + i * (size_t)d, d,
+              xd + j0 * (size_t)d, d, 0.0, s->r1d, (int)nj);
+  s->r1_ok = 1;
+}
+
+static inline void gla_update_(double *best, int64_t *arg, size_t i, double v, int64_t j) {
+  if (v > best[i] || (v == best[i] && j < arg[i])) {
+    best[i] = v;
+    arg[i] = j;
+  }
+}
+
+/* Exact values of the candidates, folded into the row (and column) maxima. */
+static void gla_screen_eval_(gla_screen *s, const gla_tile_ctx *c, const double *x,
+                             const double *xd, size_t i0, size_t ni, size_t j0, size_t nj,
+                             int diag, size_t nc) {
+  const int d = s->d;
+  const size_t odd = ni & 1 ? ni - 1 : (size_t)-1;
+  for (size_t q = 0; q < nc; q += 4) {
+    const double *pa[4], *pb[4], *pp[4], *pr[4];
+    double gx[4], gd[4];
+    for (int l = 0; l < 4; ++l) {
+      size_t m = q + (size_t)l < nc ? q + (size_t)l : q; /* pad with a repeat */
+      size_t i = i0 + (size_t)s->ca[m], j = j0 + (size_t)s->cb[m];
+      pa[l] = x + i * (size_t)d;
+      pb[l] = x + j * (size_t)d;
+      pp[l] = xd + i * (size_t)d;
+      pr[l] = xd + j * (size_t)d;
+    }
+    gla_dot4x2_(pa, pb, pp, pr, d, gx, gd);
+    for (int l = 0; l < 4 && q + (size_t)l < nc; ++l) {
+      const size_t a = (size_t)s->ca[q + l], b = (size_t)s->cb[q + l];
+      const size_t i = i0 + a, j = j0 + b;
+      if (a == odd) {
+        gla_row1_(s, x, xd, i, j0, nj, d);
+        gx[l] = s->r1x[b];
+        gd[l] = s->r1d[b];
+      }
+      /* the exact path's expressions, operation for operation */
+      double dx = c->nx[i] + c->nx[j] - 2.0 * gx[l];
+      double dd = c->nd[i] + c->nd[j] - 2.0 * gd[l];
+      dx = dx > 0.0 ? dx : 0.0;
+      dd = dd > 0.0 ? dd : 0.0;
+      const double v = dd / (dx + c->eps);
+      gla_update_(c->best, c->arg, i, v, (int64_t)j);
+      if (!diag) gla_update_(c->best, c->arg, j, v, (int64_t)i);
+    }
+  }
+}
+
+/* One tile through the screen (or, with too many candidates, densely by the chain). */
+static void gla_screen_tile_(gla_screen *s, const gla_tile_ctx *c, const double *x,
+                             const double *xd, size_t i0, size_t ni, size_t j0, size_t nj,
+                             int diag, double *gx, double *gd, double *colbuf) {
+  const int d = s->d;
+  const int *cond = c->cond;
+  if (cond) { /* within-condition: skip foreign tiles, mask only mixed ones */
+    int ci = cond[i0], cjv = cond[j0], ui = 1, uj = 1;
+    for (size_t a = 1; a < ni; ++a) ui &= cond[i0 + a] == ci;
+    for (size_t b = 1; b < nj; ++b) uj &= cond[j0 + b] == cjv;
+    if (ui && uj && ci != cjv) return;
+    if (ui && uj) cond = NULL;
+  }
+  s->tiles++;
+  s->r1_ok = 0;
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)ni, (int)nj, d, -2.0f,
+              s->xf + i0 * (size_t)d, d, s->xf + j0 * (size_t)d, d, 0.0f, s->sx, (int)nj);
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)ni, (int)nj, d, -2.0f,
+              s->df + i0 * (size_t)d, d, s->df + j0 * (size_t)d, d, 0.0f, s->sd, (int)nj);
+  gla_screen_lb_(s, i0, ni, j0, nj, diag, cond, s->tr); /* tr holds row lower bounds */
+  for (size_t a = 0; a < ni; ++a) s->tr[a] = gla_thr_(s->tr[a], c->best[i0 + a], s->rscale);
+  if (!diag)
+    for (size_t b = 0; b < nj; ++b) s->tc[b] = gla_thr_(s->lbc[b], c->best[j0 + b], s->rscale);
+  size_t nc = 0;
+  if (gla_screen_flag_(s, i0, ni, j0, nj, diag, cond, &nc)) {
+    s->pairs += (int64_t)nc;
+    gla_screen_eval_(s, c, x, xd, i0, ni, j0, nj, diag, nc);
+    return;
+  }
+  s->dense++;
+  gla_transpose_(x + j0 * (size_t)d, nj, d, s->bt);
+  gla_transpose_(xd + j0 * (size_t)d, nj, d, s->btd);
+  gla_chain_gemm_(x + i0 * (size_t)d, s->bt, ni, nj, d, gx);
+  gla_chain_gemm_(xd + i0 * (size_t)d, s->btd, ni, nj, d, gd);
+  if (ni & 1) {
+    gla_row1_(s, x, xd, i0 + ni - 1, j0, nj, d);
+    memcpy(gx + (ni - 1) * nj, s->r1x, nj * sizeof *gx);
+    memcpy(gd + (ni - 1) * nj, s->r1d, nj * sizeof *gd);
+  }
+  gla_tile_update_(c, gx, gd, i0, ni, j0, nj, diag, colbuf);
+}
+
+static gl_err gla_tangling_run_(double *x, double *xdot, size_t n, int d, const gla_tangle_opts *o,
+                                double *q, int64_t *argmax, MPI_Comm comm, int screen) {
   if (n > (size_t)INT_MAX) return gl_error(GL_ERR_INPUT, "tangling: more than 2^31 samples");
   if (!(o->eps > 0) || !isfinite(o->eps))
     return gl_error(GL_ERR_NUMERIC, "tangling: epsilon must be finite and > 0 (got %g)", o->eps);
@@ -120,6 +566,9 @@ gl_err gla_tangling(double *x, double *xdot, size_t n, int d, const gla_tangle_o
   double *nx = NULL, *nd = NULL, *best = NULL, *gx = NULL, *gd = NULL, *qrow = NULL;
   int64_t *arg = NULL;
   struct di { double v; int i; } *buf = NULL;
+  gla_screen scr;
+  int use = 0;
+  memset(&scr, 0, sizeof scr);
   GL_GOTO(err, GL_ALLOC(nx, n), done);
   GL_GOTO(err, GL_ALLOC(nd, n), done);
   GL_GOTO(err, GL_ALLOC(best, n), done);
@@ -139,6 +588,8 @@ gl_err gla_tangling(double *x, double *xdot, size_t n, int d, const gla_tangle_o
     best[i] = -1.0;
     arg[i] = INT64_MAX;
   }
+  /* The same decision on every rank: it depends on the replicated data only. */
+  if (screen) GL_GOTO(err, gla_screen_init_(&scr, x, xdot, n, d, o->eps, nx, nd, T, &use), done);
   gla_tile_ctx ctx = {nx, nd, o->eps, best, arg, o->within_condition ? o->condition : NULL};
   size_t nt = (n + T - 1) / T;
   uint64_t pair = 0;
@@ -147,6 +598,10 @@ gl_err gla_tangling(double *x, double *xdot, size_t n, int d, const gla_tangle_o
     for (size_t tj = ti; tj < nt; ++tj, ++pair) {
       if ((int)(pair % (uint64_t)size) != rank) continue;
       size_t j0 = tj * T, nj = j0 + T <= n ? T : n - j0;
+      if (use) {
+        gla_screen_tile_(&scr, &ctx, x, xdot, i0, ni, j0, nj, ti == tj, gx, gd, qrow);
+        continue;
+      }
       cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)ni, (int)nj, d, 1.0,
                   x + i0 * (size_t)d, d, x + j0 * (size_t)d, d, 0.0, gx, (int)nj);
       cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)ni, (int)nj, d, 1.0,
@@ -154,6 +609,10 @@ gl_err gla_tangling(double *x, double *xdot, size_t n, int d, const gla_tangle_o
       gla_tile_update_(&ctx, gx, gd, i0, ni, j0, nj, ti == tj, qrow);
     }
   }
+  if (use && getenv("GAITLAB_TANGLING_STATS"))
+    fprintf(stderr, "tangling screen rank %d: tiles %lld dense %lld pairs %lld (%.3g per tile row)\n",
+            rank, (long long)scr.tiles, (long long)scr.dense, (long long)scr.pairs,
+            scr.tiles ? (double)scr.pairs / (double)scr.tiles / (double)T : 0.0);
   for (size_t i = 0; i < n; ++i) {
     buf[i].v = best[i];
     buf[i].i = arg[i] == INT64_MAX ? INT_MAX : (int)arg[i];
@@ -169,6 +628,7 @@ gl_err gla_tangling(double *x, double *xdot, size_t n, int d, const gla_tangle_o
     argmax[i] = none ? -1 : buf[i].i;
   }
 done:
+  gla_screen_free_(&scr);
   free(nx);
   free(nd);
   free(best);
@@ -178,6 +638,16 @@ done:
   free(qrow);
   free(buf);
   return err;
+}
+
+gl_err gla_tangling(double *x, double *xdot, size_t n, int d, const gla_tangle_opts *o,
+                    double *q, int64_t *argmax, MPI_Comm comm) {
+  return gla_tangling_run_(x, xdot, n, d, o, q, argmax, comm, 1);
+}
+
+gl_err gla_tangling_exact(double *x, double *xdot, size_t n, int d, const gla_tangle_opts *o,
+                          double *q, int64_t *argmax, MPI_Comm comm) {
+  return gla_tangling_run_(x, xdot, n, d, o, q, argmax, comm, 0);
 }
 
 gl_err gla_tangling_direct(const double *x, const double *xdot, size_t n, int d,
