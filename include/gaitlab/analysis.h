@@ -165,9 +165,13 @@ gl_err gla_tangling(double *x, double *xdot, size_t n, int d, const gla_tangle_o
                     double *q, int64_t *argmax, MPI_Comm comm);
 /* The same without the float32 screen that gla_tangling applies first: two DGEMMs on every
  * tile. Same q and argmax (bitwise where the BLAS's DGEMM sums each entry as one FMA chain,
- * as OpenBLAS's x86-64 kernels do); about 1.7x slower. For tests and benchmarks. */
+ * as OpenBLAS's x86-64 kernels do); about 2x slower. For tests and benchmarks. */
 gl_err gla_tangling_exact(double *x, double *xdot, size_t n, int d, const gla_tangle_opts *o,
                           double *q, int64_t *argmax, MPI_Comm comm);
+/* The calling rank's screen counts for its last gla_tangling call: tiles screened, tiles
+ * among them computed densely (too many candidates), pairs evaluated in double. All 0 when
+ * the screen did not apply (non-finite or degenerate data, no FMA). */
+void gla_tangling_screen_stats(int64_t *tiles, int64_t *dense, int64_t *pairs);
 /* The direct pairwise formula (serial, O(n^2 d)), for tests and small data. */
 gl_err gla_tangling_direct(const double *x, const double *xdot, size_t n, int d,
                            const gla_tangle_opts *o, double *q, int64_t *argmax);

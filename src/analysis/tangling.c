@@ -13,7 +13,6 @@
 #include <cblas.h>
 #include <limits.h>
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -138,7 +137,9 @@ enum { GLA_LANES = 16 };
 
 typedef struct gla_screen {
   int d;
-  float *xf, *df;          /* [n x d] scaled float copies, |v| < 2^-60 flushed to 0 */
+  int ex, ed;              /* float copies are x 2^ex, x' 2^ed, |v| < 2^-60 flushed to 0 */
+  float *xi, *di, *xj, *dj; /* [T x d] float copies of the tile's row and column blocks */
+  size_t bi, bj;           /* first rows of the blocks now in xi/di and xj/dj */
   float *hx, *lx, *hd, *ld; /* [n] per-row halves of the bound terms (see gla_screen_init_) */
   float eps_lo;            /* <= scaled eps */
   double rscale;           /* scaled ratio = q * rscale (a power of two) */
@@ -162,8 +163,10 @@ typedef struct gla_screen {
 #endif
 
 static void gla_screen_free_(gla_screen *s) {
-  free(s->xf);
-  free(s->df);
+  free(s->xi);
+  free(s->di);
+  free(s->xj);
+  free(s->dj);
   free(s->hx);
   free(s->lx);
   free(s->hd);
@@ -203,9 +206,11 @@ static int gla_scale_exp_(double mx) {
   return -e;
 }
 
-static void gla_to_float_(const double *x, size_t m, int e, float *out) {
+GLA_CLONES_F32
+static void gla_to_float_(const double *restrict x, size_t m, int e, float *restrict out) {
+  const double f = ldexp(1.0, e); /* |e| < 600: an exact power of two */
   for (size_t i = 0; i < m; ++i) {
-    double v = ldexp(x[i], e);
+    double v = x[i] * f;
     out[i] = fabs(v) < 0x1p-60 ? 0.0f : (float)v; /* no subnormals anywhere in SGEMM */
   }
 }
@@ -228,12 +233,13 @@ static gl_err gla_screen_init_(gla_screen *s, const double *x, const double *xd,
   double epss = ldexp(eps, 2 * ex);
   if (epss > 0x1p100) return GL_OK; /* eps dwarfs the data: nothing to screen */
   gl_err err = GL_OK;
-  size_t nd_ = n * (size_t)d;
   s->d = d;
   /* candidates above 1/8 of a tile cost more as pair chains than as a dense chain tile */
   s->cap = T * T / 8 > 64 ? T * T / 8 : 64;
-  GL_GOTO(err, GL_ALLOC(s->xf, nd_), fail);
-  GL_GOTO(err, GL_ALLOC(s->df, nd_), fail);
+  GL_GOTO(err, GL_ALLOC(s->xi, T * (size_t)d), fail);
+  GL_GOTO(err, GL_ALLOC(s->di, T * (size_t)d), fail);
+  GL_GOTO(err, GL_ALLOC(s->xj, T * (size_t)d), fail);
+  GL_GOTO(err, GL_ALLOC(s->dj, T * (size_t)d), fail);
   GL_GOTO(err, GL_ALLOC(s->hx, n), fail);
   GL_GOTO(err, GL_ALLOC(s->lx, n), fail);
   GL_GOTO(err, GL_ALLOC(s->hd, n), fail);
@@ -250,8 +256,9 @@ static gl_err gla_screen_init_(gla_screen *s, const double *x, const double *xd,
   GL_GOTO(err, GL_ALLOC(s->btd, T * (size_t)d), fail);
   GL_GOTO(err, GL_ALLOC(s->r1x, T), fail);
   GL_GOTO(err, GL_ALLOC(s->r1d, T), fail);
-  gla_to_float_(x, nd_, ex, s->xf);
-  gla_to_float_(xd, nd_, ed, s->df);
+  s->ex = ex;
+  s->ed = ed;
+  s->bi = s->bj = (size_t)-1;
   /* k: (D + 3) u (SGEMM gamma_D and the input rounding, relative to |a||b| <= s/2 where
    * s = |a|^2 + |b|^2, doubled by the factor 2 of 2 a.b) plus ~6u of float arithmetic on
    * terms of size s, rounded generously up; plus the double side, (D + 8) 2^-52. abs: D
@@ -262,8 +269,9 @@ static gl_err gla_screen_init_(gla_screen *s, const double *x, const double *xd,
   const double eps_hi = epss * (1 + 0x1p-20) > 0x1p-100 ? epss * (1 + 0x1p-20) : 0x1p-100;
   s->eps_lo = epss * (1 - 0x1p-20) < 0x1p-100 ? 0.0f : (float)(epss * (1 - 0x1p-20));
   if ((double)s->eps_lo > epss) s->eps_lo = nextafterf(s->eps_lo, 0.0f);
+  const double px = ldexp(1.0, 2 * ex), pd = ldexp(1.0, 2 * ed);
   for (size_t i = 0; i < n; ++i) {
-    double a = ldexp(nx[i], 2 * ex), b = ldexp(nd[i], 2 * ed);
+    double a = nx[i] * px, b = nd[i] * pd;
     /* per-row halves: den_hi = hx_i + hx_j - 2S, den_lo = lx_i + lx_j - 2S, etc. */
     s->hx[i] = (float)(a * (1 + k) + 0.5 * (ab + eps_hi));
     s->lx[i] = (float)(a * (1 - k) - 0.5 * ab);
@@ -291,12 +299,12 @@ static float gla_thr_(double lb_scaled, double best, double rscale) {
 }
 
 /* Row lower bounds of one tile row: returns max_b lb(a, b) and folds lb into lbc[b] (when
- * lbc != NULL). skip = the excluded diagonal column (or -1); with cj, columns of another
- * condition than ci are excluded. Excluded pairs count as 0, a bound for any valid pair. */
+ * col). With masked, columns of another condition than ci are excluded: they count as
+ * 0, a bound for any valid pair. */
 static inline float gla_lb_row_(const float *restrict sx, const float *restrict sd, size_t nj,
                                 float hxi, float ldi, const float *restrict hxj,
-                                const float *restrict ldj, int skip, const int *restrict cj, int ci,
-                                float *restrict lbc) {
+                                const float *restrict ldj, int masked, const int *restrict cj,
+                                int ci, int col, float *restrict lbc) {
   float pm[GLA_LANES] = {0};
   size_t b = 0;
   /* per-lane partial maxima: the form GCC vectorises without -ffast-math */
@@ -306,20 +314,24 @@ static inline float gla_lb_row_(const float *restrict sx, const float *restrict 
       float num = (ldi + ldj[b + l]) + sd[b + l];
       num = num > 0.0f ? num : 0.0f;
       float lb = num / den;
-      lb = (int)(b + l) == skip ? 0.0f : lb;
-      if (cj) lb = cj[b + l] == ci ? lb : 0.0f;
+      if (masked) lb = cj[b + l] == ci ? lb : 0.0f;
       pm[l] = lb > pm[l] ? lb : pm[l];
-      if (lbc) lbc[b + l] = lb > lbc[b + l] ? lb : lbc[b + l];
+      if (col) {
+        float o = lbc[b + l];
+        lbc[b + l] = lb > o ? lb : o;
+      }
     }
   for (; b < nj; ++b) {
     float den = (hxi + hxj[b]) + sx[b];
     float num = (ldi + ldj[b]) + sd[b];
     num = num > 0.0f ? num : 0.0f;
     float lb = num / den;
-    lb = (int)b == skip ? 0.0f : lb;
-    if (cj) lb = cj[b] == ci ? lb : 0.0f;
+    if (masked) lb = cj[b] == ci ? lb : 0.0f;
     pm[0] = lb > pm[0] ? lb : pm[0];
-    if (lbc) lbc[b] = lb > lbc[b] ? lb : lbc[b];
+    if (col) {
+      float o = lbc[b];
+      lbc[b] = lb > o ? lb : o;
+    }
   }
   float m = 0.0f;
   for (int l = 0; l < GLA_LANES; ++l) m = pm[l] > m ? pm[l] : m;
@@ -349,15 +361,25 @@ static void gla_screen_lb_(gla_screen *s, size_t i0, size_t ni, size_t j0, size_
   for (size_t a = 0; a < ni; ++a) {
     const size_t i = i0 + a;
     const float *sx = s->sx + a * nj, *sd = s->sd + a * nj, *hx = s->hx + j0, *ld = s->ld + j0;
-    /* constant NULLs let each call inline into a branch-free loop */
-    if (diag && !cj)
-      lbr[a] = gla_lb_row_(sx, sd, nj, s->hx[i], s->ld[i], hx, ld, (int)a, NULL, 0, NULL);
-    else if (!cj)
-      lbr[a] = gla_lb_row_(sx, sd, nj, s->hx[i], s->ld[i], hx, ld, -1, NULL, 0, lbc);
-    else if (diag)
-      lbr[a] = gla_lb_row_(sx, sd, nj, s->hx[i], s->ld[i], hx, ld, (int)a, cj, cond[i], NULL);
-    else
-      lbr[a] = gla_lb_row_(sx, sd, nj, s->hx[i], s->ld[i], hx, ld, -1, cj, cond[i], lbc);
+    const float hxi = s->hx[i], ldi = s->ld[i];
+    const int ci = cj ? cond[i] : 0;
+    /* constant flags let each call inline into a branch-free loop; on the diagonal the
+     * row is split around the excluded pair t' = t */
+    if (diag && !cj) {
+      float m0 = gla_lb_row_(sx, sd, a, hxi, ldi, hx, ld, 0, NULL, 0, 0, NULL);
+      float m1 = gla_lb_row_(sx + a + 1, sd + a + 1, nj - a - 1, hxi, ldi, hx + a + 1,
+                             ld + a + 1, 0, NULL, 0, 0, NULL);
+      lbr[a] = m0 > m1 ? m0 : m1;
+    } else if (diag) {
+      float m0 = gla_lb_row_(sx, sd, a, hxi, ldi, hx, ld, 1, cj, ci, 0, NULL);
+      float m1 = gla_lb_row_(sx + a + 1, sd + a + 1, nj - a - 1, hxi, ldi, hx + a + 1,
+                             ld + a + 1, 1, cj + a + 1, ci, 0, NULL);
+      lbr[a] = m0 > m1 ? m0 : m1;
+    } else if (!cj) {
+      lbr[a] = gla_lb_row_(sx, sd, nj, hxi, ldi, hx, ld, 0, NULL, 0, 1, lbc);
+    } else {
+      lbr[a] = gla_lb_row_(sx, sd, nj, hxi, ldi, hx, ld, 1, cj, ci, 1, lbc);
+    }
   }
 }
 
@@ -523,10 +545,27 @@ static void gla_screen_tile_(gla_screen *s, const gla_tile_ctx *c, const double 
   }
   s->tiles++;
   s->r1_ok = 0;
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)ni, (int)nj, d, -2.0f,
-              s->xf + i0 * (size_t)d, d, s->xf + j0 * (size_t)d, d, 0.0f, s->sx, (int)nj);
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)ni, (int)nj, d, -2.0f,
-              s->df + i0 * (size_t)d, d, s->df + j0 * (size_t)d, d, 0.0f, s->sd, (int)nj);
+  /* float copies per block, not of all n rows: O(T d) memory, and the conversion is 2/T of
+   * the SGEMM work */
+  if (s->bi != i0) {
+    gla_to_float_(x + i0 * (size_t)d, ni * (size_t)d, s->ex, s->xi);
+    gla_to_float_(xd + i0 * (size_t)d, ni * (size_t)d, s->ed, s->di);
+    s->bi = i0;
+  }
+  const float *fx = s->xi, *fd = s->di;
+  if (!diag) {
+    if (s->bj != j0) {
+      gla_to_float_(x + j0 * (size_t)d, nj * (size_t)d, s->ex, s->xj);
+      gla_to_float_(xd + j0 * (size_t)d, nj * (size_t)d, s->ed, s->dj);
+      s->bj = j0;
+    }
+    fx = s->xj;
+    fd = s->dj;
+  }
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)ni, (int)nj, d, -2.0f, s->xi, d, fx,
+              d, 0.0f, s->sx, (int)nj);
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)ni, (int)nj, d, -2.0f, s->di, d, fd,
+              d, 0.0f, s->sd, (int)nj);
   gla_screen_lb_(s, i0, ni, j0, nj, diag, cond, s->tr); /* tr holds row lower bounds */
   for (size_t a = 0; a < ni; ++a) s->tr[a] = gla_thr_(s->tr[a], c->best[i0 + a], s->rscale);
   if (!diag)
@@ -550,6 +589,36 @@ static void gla_screen_tile_(gla_screen *s, const gla_tile_ctx *c, const double 
   gla_tile_update_(c, gx, gd, i0, ni, j0, nj, diag, colbuf);
 }
 
+typedef struct gla_di {
+  double v;
+  int i;
+} gla_di;
+
+/* Every rank's maxima so far, combined (MAXLOC keeps the lower index on equal values: the
+ * tie rule of the local scans). */
+static gl_err gla_share_best_(double *best, int64_t *arg, gla_di *buf, size_t n, MPI_Comm comm) {
+  for (size_t i = 0; i < n; ++i) {
+    buf[i].v = best[i];
+    buf[i].i = arg[i] == INT64_MAX ? INT_MAX : (int)arg[i];
+  }
+  if (MPI_Allreduce(MPI_IN_PLACE, buf, (int)n, MPI_DOUBLE_INT, MPI_MAXLOC, comm) != MPI_SUCCESS)
+    return gl_error(GL_ERR_MPI, "MPI_Allreduce failed combining tangling maxima");
+  for (size_t i = 0; i < n; ++i) {
+    best[i] = buf[i].v;
+    arg[i] = buf[i].i == INT_MAX ? INT64_MAX : buf[i].i;
+  }
+  return GL_OK;
+}
+
+/* This rank's counts for its last call (process-wide: the library runs one thread). */
+static int64_t gla_last_stats_[3];
+
+void gla_tangling_screen_stats(int64_t *tiles, int64_t *dense, int64_t *pairs) {
+  *tiles = gla_last_stats_[0];
+  *dense = gla_last_stats_[1];
+  *pairs = gla_last_stats_[2];
+}
+
 static gl_err gla_tangling_run_(double *x, double *xdot, size_t n, int d, const gla_tangle_opts *o,
                                 double *q, int64_t *argmax, MPI_Comm comm, int screen) {
   if (n > (size_t)INT_MAX) return gl_error(GL_ERR_INPUT, "tangling: more than 2^31 samples");
@@ -560,12 +629,13 @@ static gl_err gla_tangling_run_(double *x, double *xdot, size_t n, int d, const 
   int rank, size;
   MPI_Comm_rank(comm, &rank);
   MPI_Comm_size(comm, &size);
+  memset(gla_last_stats_, 0, sizeof gla_last_stats_);
   size_t T = o->tile > 0 ? (size_t)o->tile : GLA_TILE_DEFAULT;
   if (T > n && n > 0) T = n;
   gl_err err = GL_OK;
   double *nx = NULL, *nd = NULL, *best = NULL, *gx = NULL, *gd = NULL, *qrow = NULL;
   int64_t *arg = NULL;
-  struct di { double v; int i; } *buf = NULL;
+  gla_di *buf = NULL;
   gla_screen scr;
   int use = 0;
   memset(&scr, 0, sizeof scr);
@@ -588,44 +658,49 @@ static gl_err gla_tangling_run_(double *x, double *xdot, size_t n, int d, const 
     best[i] = -1.0;
     arg[i] = INT64_MAX;
   }
-  /* The same decision on every rank: it depends on the replicated data only. */
-  if (screen) GL_GOTO(err, gla_screen_init_(&scr, x, xdot, n, d, o->eps, nx, nd, T, &use), done);
-  gla_tile_ctx ctx = {nx, nd, o->eps, best, arg, o->within_condition ? o->condition : NULL};
-  size_t nt = (n + T - 1) / T;
-  uint64_t pair = 0;
-  for (size_t ti = 0; ti < nt; ++ti) {
-    size_t i0 = ti * T, ni = i0 + T <= n ? T : n - i0;
-    for (size_t tj = ti; tj < nt; ++tj, ++pair) {
-      if ((int)(pair % (uint64_t)size) != rank) continue;
-      size_t j0 = tj * T, nj = j0 + T <= n ? T : n - j0;
-      if (use) {
-        gla_screen_tile_(&scr, &ctx, x, xdot, i0, ni, j0, nj, ti == tj, gx, gd, qrow);
-        continue;
-      }
-      cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)ni, (int)nj, d, 1.0,
-                  x + i0 * (size_t)d, d, x + j0 * (size_t)d, d, 0.0, gx, (int)nj);
-      cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)ni, (int)nj, d, 1.0,
-                  xdot + i0 * (size_t)d, d, xdot + j0 * (size_t)d, d, 0.0, gd, (int)nj);
-      gla_tile_update_(&ctx, gx, gd, i0, ni, j0, nj, ti == tj, qrow);
+  if (screen) {
+    GL_GOTO(err, gla_screen_init_(&scr, x, xdot, n, d, o->eps, nx, nd, T, &use), done);
+    /* The data are replicated, so ranks agree unless their CPUs differ (FMA): decide
+     * together, the screen adds a collective. */
+    if (size > 1 && MPI_Allreduce(MPI_IN_PLACE, &use, 1, MPI_INT, MPI_MIN, comm) != MPI_SUCCESS) {
+      err = gl_error(GL_ERR_MPI, "MPI_Allreduce failed agreeing on the tangling screen");
+      goto done;
     }
   }
-  if (use && getenv("GAITLAB_TANGLING_STATS"))
-    fprintf(stderr, "tangling screen rank %d: tiles %lld dense %lld pairs %lld (%.3g per tile row)\n",
-            rank, (long long)scr.tiles, (long long)scr.dense, (long long)scr.pairs,
-            scr.tiles ? (double)scr.pairs / (double)scr.tiles / (double)T : 0.0);
-  for (size_t i = 0; i < n; ++i) {
-    buf[i].v = best[i];
-    buf[i].i = arg[i] == INT64_MAX ? INT_MAX : (int)arg[i];
+  gla_tile_ctx ctx = {nx, nd, o->eps, best, arg, o->within_condition ? o->condition : NULL};
+  size_t nt = (n + T - 1) / T;
+  /* The screen does the diagonal tiles first and shares their row maxima between ranks:
+   * every row then enters the off-diagonal tiles with a near-final threshold, which prunes
+   * most of them on the column side too. Any order gives the same (exact) result. */
+  for (int phase = use ? 0 : 1; phase < 2; ++phase) {
+    uint64_t pair = 0;
+    for (size_t ti = 0; ti < nt; ++ti) {
+      size_t i0 = ti * T, ni = i0 + T <= n ? T : n - i0;
+      for (size_t tj = ti; tj < nt; ++tj, ++pair) {
+        if ((int)(pair % (uint64_t)size) != rank) continue;
+        if (use && (ti == tj) != (phase == 0)) continue;
+        size_t j0 = tj * T, nj = j0 + T <= n ? T : n - j0;
+        if (use) {
+          gla_screen_tile_(&scr, &ctx, x, xdot, i0, ni, j0, nj, ti == tj, gx, gd, qrow);
+          continue;
+        }
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)ni, (int)nj, d, 1.0,
+                    x + i0 * (size_t)d, d, x + j0 * (size_t)d, d, 0.0, gx, (int)nj);
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)ni, (int)nj, d, 1.0,
+                    xdot + i0 * (size_t)d, d, xdot + j0 * (size_t)d, d, 0.0, gd, (int)nj);
+        gla_tile_update_(&ctx, gx, gd, i0, ni, j0, nj, ti == tj, qrow);
+      }
+    }
+    if (phase == 0 && size > 1) GL_GOTO(err, gla_share_best_(best, arg, buf, n, comm), done);
   }
-  /* MAXLOC keeps the lower index on equal values: the same tie rule as the local scan. */
-  if (MPI_Allreduce(MPI_IN_PLACE, buf, (int)n, MPI_DOUBLE_INT, MPI_MAXLOC, comm) != MPI_SUCCESS) {
-    err = gl_error(GL_ERR_MPI, "MPI_Allreduce failed combining tangling maxima");
-    goto done;
-  }
+  gla_last_stats_[0] = scr.tiles;
+  gla_last_stats_[1] = scr.dense;
+  gla_last_stats_[2] = scr.pairs;
+  GL_GOTO(err, gla_share_best_(best, arg, buf, n, comm), done);
   for (size_t i = 0; i < n; ++i) {
-    int none = buf[i].v < 0.0;
-    q[i] = none ? 0.0 : buf[i].v;
-    argmax[i] = none ? -1 : buf[i].i;
+    int none = best[i] < 0.0;
+    q[i] = none ? 0.0 : best[i];
+    argmax[i] = none ? -1 : arg[i];
   }
 done:
   gla_screen_free_(&scr);
