@@ -52,6 +52,9 @@ static void glcli_version(void) {
 }
 
 int main(int argc, char **argv) {
+  /* Before MPI_Init, which can take seconds on a busy node: a SIGTERM arriving then must
+   * also mean "stop cleanly". */
+  gl_signals_install();
   MPI_Init(&argc, &argv);
   /* One BLAS thread per rank: ranks already use the cores (hpc_build_notes.md). */
   openblas_set_num_threads(1);
@@ -59,7 +62,6 @@ int main(int argc, char **argv) {
   int rank;
   MPI_Comm_rank(comm, &rank);
   gl_log_set_rank(rank);
-  gl_signals_install();
 
   gl_err err = GL_OK;
   int local_only = 1; /* errors found before dispatch are identical on all ranks */

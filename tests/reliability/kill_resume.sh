@@ -17,7 +17,10 @@ for i in $(seq 1 "$rounds"); do
   out="$work/k$i.h5"
   "$MPIEXEC" -n $np --oversubscribe "$G" run "$Y" --quiet --set output="$out" >/dev/null 2>&1 &
   pid=$!
-  delay=$(awk -v r=$RANDOM 'BEGIN { printf "%.2f", 0.3 + 2.2 * r / 32767 }')
+  # Kill only once the run is under way (its .partial exists, so the signal handlers are
+  # installed): a signal during process start-up is the launcher's business, not ours.
+  for _ in $(seq 1 600); do [ -e "$out.partial" ] && break; sleep 0.05; done
+  delay=$(awk -v r=$RANDOM 'BEGIN { printf "%.2f", 1.5 * r / 32767 }')
   sleep "$delay"
   # SIGTERM goes to every rank, as srun and SLURM's time limit deliver it (mpirun instead
   # forwards SIGUSR1, which gaitlab treats the same); SIGKILL is the abrupt death of the
