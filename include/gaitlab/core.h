@@ -22,8 +22,9 @@ int gl_error_is_remote(void);
 /* Which rank (lowest) failed in the last gl_agree that returned an error, or -1. */
 int gl_agree_failed_rank(void);
 
-/* Rank-0 progress output to stderr (other ranks stay quiet). */
+/* Rank-0 progress output to stderr (other ranks stay quiet); --quiet silences it. */
 void gl_log_set_rank(int rank);
+void gl_log_set_quiet(int quiet);
 void gl_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 double gl_wtime(void);

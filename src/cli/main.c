@@ -95,6 +95,7 @@ int main(int argc, char **argv) {
         err = cmd->fn(&args, comm);
     } else if (!err) {
       local_only = 0;
+      gl_log_set_quiet(args.quiet);
       err = cmd->fn(&args, comm);
     }
   }

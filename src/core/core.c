@@ -59,10 +59,13 @@ gl_err gl_error_all(MPI_Comm comm, gl_err code, const char *fmt, ...) {
 
 int gl_agree_failed_rank(void) { return gl_failed_rank_; }
 
+static int gl_log_quiet_ = 0;
+
 void gl_log_set_rank(int rank) { gl_log_rank_ = rank; }
+void gl_log_set_quiet(int quiet) { gl_log_quiet_ = quiet; }
 
 void gl_log(const char *fmt, ...) {
-  if (gl_log_rank_ != 0) return;
+  if (gl_log_rank_ != 0 || gl_log_quiet_) return;
   va_list ap;
   va_start(ap, fmt);
   vfprintf(stderr, fmt, ap);
