@@ -1,6 +1,8 @@
 /* Independent checks of recording files through the plain HDF5 API (not gaitlab's reader):
  *   h5check compare A.h5 B.h5          every dataset bitwise equal (NaN payloads included)
  *   h5check layout FILE.h5 NAGENTS NWIN NCOND   names, shapes, types and attributes of the contract
+ *   h5check cycles FILE.h5             per-agent RF cycles counted by the run driver equal those the
+ *                                      analysis found (/analysis/cycles/agent)
  *   h5check validity FILE.h5           samples finite before each agent's fall_step, NaN from it;
  *                                      prints "agents N fell F: i j ..." 
  * Exit status 0 = pass; failures are printed. */
@@ -183,7 +185,45 @@ static int validity(const char *path) {
   return failures != 0;
 }
 
+static int read_ints(hid_t f, const char *path, int **out, hsize_t *n) {
+  if (H5Lexists(f, "/analysis", H5P_DEFAULT) <= 0 && strncmp(path, "/analysis", 9) == 0) return -1;
+  hid_t d = H5Dopen2(f, path, H5P_DEFAULT);
+  if (d < 0) return -1;
+  hid_t sp = H5Dget_space(d);
+  H5Sget_simple_extent_dims(sp, n, NULL);
+  *out = malloc(sizeof(int) * (*n ? *n : 1));
+  herr_t st = H5Dread(d, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, H5P_DEFAULT, *out);
+  H5Sclose(sp);
+  H5Dclose(d);
+  return st < 0 ? -1 : 0;
+}
+
+static int cycles(const char *path) {
+  hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (f < 0) { FAIL("cannot open %s", path); return 1; }
+  int *rf = NULL, *ag = NULL;
+  hsize_t na = 0, nc = 0;
+  if (read_ints(f, "/agents/rf_cycles", &rf, &na) < 0 || read_ints(f, "/analysis/cycles/agent", &ag, &nc) < 0) {
+    FAIL("%s lacks /agents/rf_cycles or /analysis/cycles/agent", path);
+  } else {
+    long total = 0;
+    for (hsize_t a = 0; a < na; ++a) {
+      int count = 0;
+      for (hsize_t k = 0; k < nc; ++k) count += ag[k] == (int)a;
+      if (count != rf[a]) FAIL("agent %llu: run driver counted %d RF cycles, analysis %d", (unsigned long long)a, rf[a], count);
+      total += rf[a];
+    }
+    printf("cycles: %ld in %llu agents, driver and analysis agree: %s\n", total, (unsigned long long)na, failures ? "NO" : "yes");
+    if (total == 0) FAIL("no gait cycles at all: the policy does not step");
+  }
+  free(rf);
+  free(ag);
+  H5Fclose(f);
+  return failures != 0;
+}
+
 int main(int argc, char **argv) {
+  if (argc == 3 && strcmp(argv[1], "cycles") == 0) return cycles(argv[2]);
   if (argc == 3 && strcmp(argv[1], "validity") == 0) return validity(argv[2]);
   if (argc == 4 && strcmp(argv[1], "compare") == 0) return compare(argv[2], argv[3]);
   if (argc == 6 && strcmp(argv[1], "layout") == 0)
