@@ -28,6 +28,6 @@ gl_err glcli_validate(const glcli_args *a, MPI_Comm comm);
 gl_err glcli_info(const glcli_args *a, MPI_Comm comm);
 gl_err glcli_train(const glcli_args *a, MPI_Comm comm);    /* src/train/cmd_train.c */
 gl_err glcli_analyze(const glcli_args *a, MPI_Comm comm);  /* src/analysis/cmd_analyze.c */
-gl_err glcli_report(const glcli_args *a, MPI_Comm comm);   /* src/analysis/cmd_report.c */
+gl_err glcli_report(const glcli_args *a, MPI_Comm comm);   /* src/report/cmd_report.c */
 
 #endif

@@ -27,6 +27,10 @@ static const glcli_command glcli_commands_[] = {
     {"analyze", glcli_analyze, "gaitlab analyze FILE.h5 [--set analysis.KEY=VALUE]...",
      "Cycle-aligned averages, PCA (ScaLAPACK), tangling and speed axes of a recording (or of\n"
      "external [time x unit] datasets), written into /analysis of the same file."},
+    {"report", glcli_report, "gaitlab report FILE.h5... [-o DIR]",
+     "Text report of recordings and their analyses (tracking, gait frequency, PCA, tangling,\n"
+     "speed axis), a comparison table across files (seeds), and with -o: SVG figures,\n"
+     "per-file reports and summary.csv."},
     {"info", glcli_info, "gaitlab info FILE.h5",
      "Summarise a recording or policy file: provenance, conditions, datasets, tracking table."},
 };

@@ -12,3 +12,6 @@ cd "$work"
   --set 'record=[mu, foot_force]' --set 'analysis.populations=[mu]'
 "$H5CHECK" validity walk.h5
 "$H5CHECK" cycles walk.h5
+# The report stage reads it back: text with the tracking table and an SVG per population.
+"$GAITLAB_BINARY" report walk.h5 -o figs | grep -q "tracking"
+ls figs/*_mu_pc.svg figs/summary.csv >/dev/null

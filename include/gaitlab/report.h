@@ -1,0 +1,46 @@
+/* Reports and figures of analysed recordings (prefix glrep_): the last stage of the data
+ * flow. Everything is read serially from files written by `gaitlab run` and analysed by
+ * `gaitlab analyze`; nothing is recomputed, so a report shows exactly what the file holds.
+ *
+ *   glrep_file *f;
+ *   glrep_load("out/a.h5", &f);          // reads provenance, tracking, /analysis
+ *   glrep_write_text(f, stdout);         // readable report
+ *   glrep_write_pc_svg(f, 0, "a_lstm_c_pc.svg");
+ *   glrep_destroy(f);
+ *
+ * Errors are GL_ERR_INPUT naming the file and the missing HDF5 object (GL_ERR_IO for
+ * outputs that cannot be written). A recording without /analysis, or whose analysis was
+ * skipped (attribute `warning` on /analysis), loads fine and reports that instead. */
+#ifndef GAITLAB_REPORT_H
+#define GAITLAB_REPORT_H
+
+#include <stdio.h>
+
+#include "gaitlab/error.h"
+
+typedef struct glrep_file glrep_file;
+
+/* Read one recording (serial HDF5, the caller's rank only). *out is NULL on failure. */
+gl_err glrep_load(const char *path, glrep_file **out);
+void glrep_destroy(glrep_file *f);
+
+/* Number of analysed populations and the name of population i (file order). */
+int glrep_npopulations(const glrep_file *f);
+const char *glrep_population_name(const glrep_file *f, int i);
+
+/* The per-file text report. */
+gl_err glrep_write_text(const glrep_file *f, FILE *out);
+/* One row per file: fall rate and, per population (union over files), PC1-3 variance and
+ * tangling mean; mean and sd over files below (multi-seed studies). */
+gl_err glrep_write_comparison(const glrep_file *const *f, int n, FILE *out);
+/* The same numbers (and more) as CSV with a header row; empty cells where absent. */
+gl_err glrep_write_csv(const glrep_file *const *f, int n, FILE *out);
+
+/* Figures (hand-written SVG). PC1 vs PC2 of population `pop`'s cycle averages, one
+ * polyline per condition with cycles, coloured by commanded speed (the 1000-point periodic
+ * splines when the file has them). Tangling vs cycle phase: one panel per population, one
+ * polyline per condition. */
+gl_err glrep_write_pc_svg(const glrep_file *f, int pop, const char *path);
+gl_err glrep_write_tangling_svg(const glrep_file *f, const char *path);
+
+#endif
