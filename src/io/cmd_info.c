@@ -51,9 +51,12 @@ static herr_t glinfo_visit_cb_(hid_t obj, const char *name, const H5O_info_t *in
     hid_t s = H5Dget_space(d), t = H5Dget_type(d);
     hsize_t dims[8];
     int nd = H5Sget_simple_extent_dims(s, dims, NULL);
-    printf("  /%-32s %s%zu [", name,
-           H5Tget_class(t) == H5T_FLOAT ? "float" : H5Tget_class(t) == H5T_INTEGER ? "int" : "other",
-           8 * H5Tget_size(t));
+    H5T_class_t cls = H5Tget_class(t);
+    if (cls == H5T_STRING)
+      printf("  /%-32s string [", name);
+    else
+      printf("  /%-32s %s%zu [", name, cls == H5T_FLOAT ? "float" : cls == H5T_INTEGER ? "int" : "other",
+             8 * H5Tget_size(t));
     for (int i = 0; i < nd; ++i) printf("%s%llu", i ? " x " : "", (unsigned long long)dims[i]);
     printf("]");
     char *u = NULL;
@@ -69,9 +72,7 @@ static herr_t glinfo_visit_cb_(hid_t obj, const char *name, const H5O_info_t *in
   return 0;
 }
 
-static int glinfo_read_(hid_t f, const char *path, hid_t type, void *buf, size_t nbytes_elem, size_t n) {
-  (void)nbytes_elem;
-  (void)n;
+static int glinfo_read_(hid_t f, const char *path, hid_t type, void *buf) {
   if (H5Lexists(f, path, H5P_DEFAULT) <= 0) return -1;
   hid_t d = H5Dopen2(f, path, H5P_DEFAULT);
   herr_t st = H5Dread(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf);
@@ -96,7 +97,7 @@ static gl_err glinfo_tracking_(hid_t f) {
   enum { NCOL = 10 };
   double *t = malloc(sizeof(double) * NCOL * (size_t)nc);
   if (!t) return gl_error(GL_ERR_NOMEM, "out of memory");
-  if (glinfo_read_(f, "/summary/tracking", H5T_NATIVE_DOUBLE, t, 8, NCOL * (size_t)nc) == 0) {
+  if (glinfo_read_(f, "/summary/tracking", H5T_NATIVE_DOUBLE, t) == 0) {
     printf("\ntracking (mean body-frame velocity over the recording window, agents that did not fall):\n");
     printf("  %5s  %7s %7s %7s | %8s %8s %8s | %6s %6s %7s  %s\n", "cond", "u_cmd", "v_cmd", "r_cmd",
            "u_meas", "v_meas", "r_meas", "u err", "fall%", "cycles", "agents");
@@ -123,8 +124,8 @@ static gl_err glinfo_agents_(hid_t f) {
     return gl_error(GL_ERR_NOMEM, "out of memory");
   }
   long long nf = 0, nd = 0;
-  if (glinfo_read_(f, "/agents/fell", H5T_NATIVE_SCHAR, fell, 1, (size_t)na) == 0 &&
-      glinfo_read_(f, "/agents/complete", H5T_NATIVE_SCHAR, done, 1, (size_t)na) == 0) {
+  if (glinfo_read_(f, "/agents/fell", H5T_NATIVE_SCHAR, fell) == 0 &&
+      glinfo_read_(f, "/agents/complete", H5T_NATIVE_SCHAR, done) == 0) {
     for (long long a = 0; a < na; ++a) {
       nf += fell[a] != 0;
       nd += done[a] != 0;
