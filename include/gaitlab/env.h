@@ -88,6 +88,12 @@ const void *gle_agent_mjmodel(const gle_agent *agent);
  * target psi (rad) and r is computed every step. Clears previous action, air time. */
 gl_err gle_agent_reset(gle_agent *agent, const double cmd[3]);
 
+/* Choose this agent's yaw command mode (default: the task's heading_command): 1 = the third
+ * command entry is a heading target and r follows the heading controller, 0 = it is a
+ * constant yaw rate. Not part of the saved state: the trainer re-derives it from the agent's
+ * global index when it creates the agent, so a checkpoint restores into the same mode. */
+void gle_agent_set_heading_mode(gle_agent *agent, int heading);
+
 /* Replace the command mid-episode (same meaning of cmd[2] as in reset); bookkeeping is
  * kept. Used by experiments that change commands without a reset. */
 gl_err gle_agent_set_command(gle_agent *agent, const double cmd[3]);

@@ -22,6 +22,7 @@ typedef enum glr_purpose {
   GLR_PARAM_INIT = 7,  /* network weight initialisation (index = tensor id) */
   GLR_TERRAIN = 8,     /* terrain generation */
   GLR_MINIBATCH = 9,   /* minibatch order in training */
+  GLR_COMMAND_MODE = 10, /* training: heading controller or constant yaw rate, per env */
   GLR_TEST = 100       /* reserved for tests */
 } glr_purpose;
 

@@ -243,10 +243,16 @@ gl_err glt_checkpoint_read_text(const char *path, char **text);
 /* ----------------------------------------------------------- the ANYmal environment -- */
 
 /* Command sampling at every reset from the env's (seed, index, GLR_COMMAND) stream:
- * u ~ U(u_lo, u_hi), v ~ U(v_lo, v_hi) m/s; with the task's heading controller the third
- * entry is a heading target U(h_lo, h_hi) rad, otherwise a yaw rate U(h_lo, h_hi) rad/s. */
+ * u ~ U(u_lo, u_hi), v ~ U(v_lo, v_hi) m/s, and a third entry that depends on the env's
+ * yaw mode: a heading target U(h_lo, h_hi) rad under the heading controller, else a yaw
+ * rate U(r_lo, r_hi) rad/s held for the whole episode. With the task's heading_command an
+ * env is under the heading controller when one draw from its (seed, index,
+ * GLR_COMMAND_MODE) stream is below heading_fraction; the mode is fixed for the env's
+ * lifetime, so it depends on the global index only (never on the rank) and needs no place
+ * in checkpoints. Without heading_command every env gets yaw rates. */
 typedef struct glt_command_ranges {
-  double u_lo, u_hi, v_lo, v_hi, h_lo, h_hi;
+  double u_lo, u_hi, v_lo, v_hi, h_lo, h_hi, r_lo, r_hi;
+  double heading_fraction; /* [0, 1] */
 } glt_command_ranges;
 
 /* Create `n` ANYmal agents with global indices first..first+n-1 (the ctx owns the gle_env
@@ -254,5 +260,7 @@ typedef struct glt_command_ranges {
 gl_err glt_anymal_create(glt_env *env, const gle_task *task, const glt_command_ranges *cmd,
                          uint64_t seed, int64_t first, int n);
 void glt_anymal_destroy(glt_env *env);
+/* The agent behind local env i (0 <= i < env->n), for inspection; owned by the env. */
+gle_agent *glt_anymal_agent(const glt_env *env, int i);
 
 #endif

@@ -50,7 +50,7 @@ double gle_pd_torque(const gle_task *t, int j, double a, double q, double qd) {
 static double gle_clamp(double v, double lo, double hi) { return v < lo ? lo : v > hi ? hi : v; }
 
 static void gle_update_heading(gle_agent *a, const gle_base_state *bs) {
-  if (a->env->task.heading_command)
+  if (a->heading)
     a->b.r = gle_clamp(0.5 * gle_wrap_to_pi(a->b.cmd[2] - bs->yaw), -1.0, 1.0);
   else
     a->b.r = a->b.cmd[2];
@@ -162,6 +162,7 @@ gl_err gle_agent_create(gle_agent **out, const gle_env *env, uint64_t seed, uint
   a->env = env;
   a->seed = seed;
   a->index = index;
+  a->heading = env->task.heading_command;
   glr_init(&a->s_pose, seed, index, GLR_INIT_POSE);
   glr_init(&a->s_friction, seed, index, GLR_FRICTION);
   glr_init(&a->s_noise, seed, index, GLR_OBS_NOISE);
@@ -205,6 +206,13 @@ void gle_agent_command(const gle_agent *a, double cmd[3]) {
   cmd[0] = a->b.cmd[0];
   cmd[1] = a->b.cmd[1];
   cmd[2] = a->b.r;
+}
+
+void gle_agent_set_heading_mode(gle_agent *a, int heading) {
+  a->heading = heading != 0;
+  gle_base_state bs;
+  gle_base_state_get(a->env, a->d, &bs);
+  gle_update_heading(a, &bs);
 }
 
 gl_err gle_agent_set_command(gle_agent *a, const double cmd[3]) {

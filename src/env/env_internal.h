@@ -56,6 +56,7 @@ struct gle_agent {
   mjData *d;
   uint64_t seed, index;
   glr_stream s_pose, s_friction, s_noise, s_push;
+  int heading; /* 1: cmd[2] is a heading target (gle_agent_set_heading_mode) */
   gle_book b;
 };
 

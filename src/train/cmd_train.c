@@ -36,7 +36,8 @@ typedef struct train_cfg {
   int push_interval;
   double push_vel;
   int heading_command;
-  glc_reals cmd_u, cmd_v, cmd_heading;
+  double heading_fraction;
+  glc_reals cmd_u, cmd_v, cmd_heading, cmd_yaw_rate;
   glc_reals init_q;
   double init_qd, spawn_xy;
   double rew[GLE_R_NTERMS];
@@ -85,11 +86,16 @@ static const glc_key train_schema[] = {
     K("env.push_vel", GLC_REAL, push_vel, 0, 100, 0, "push sets world vx, vy to U(-x, x), m/s (1)"),
     K("env.heading_command", GLC_BOOL, heading_command, 0, 0, 0,
       "yaw rate from the heading controller r = clip(0.5 wrap(psi_cmd - psi), -1, 1) (true)"),
+    K("env.heading_fraction", GLC_REAL, heading_fraction, 0, 1, 0,
+      "with heading_command: fraction of envs (fixed per env) under the heading controller; "
+      "the others hold a yaw rate from commands.yaw_rate for the whole episode (1)"),
     K("env.commands", GLC_SECTION, cmd_u, 0, 0, 0, "command ranges sampled at every reset"),
     K("env.commands.u", GLC_REALS, cmd_u, -10, 10, 0, "[lo, hi] forward speed, m/s"),
     K("env.commands.v", GLC_REALS, cmd_v, -10, 10, 0, "[lo, hi] lateral speed, m/s"),
     K("env.commands.heading", GLC_REALS, cmd_heading, -10, 10, 0,
-      "[lo, hi] heading target, rad (heading_command) or yaw rate, rad/s"),
+      "[lo, hi] heading target, rad (envs under the heading controller)"),
+    K("env.commands.yaw_rate", GLC_REALS, cmd_yaw_rate, -10, 10, 0,
+      "[lo, hi] constant yaw rate, rad/s (envs not under the heading controller)"),
     K("env.init_q", GLC_REALS, init_q, 0, 10, 0, "[lo, hi]: reset joints = default x U(lo, hi)"),
     K("env.init_qd", GLC_REAL, init_qd, 0, 100, 0, "reset joint velocities U(-x, x), rad/s"),
     K("env.spawn_xy", GLC_REAL, spawn_xy, 0, 100, 0, "reset base xy jitter U(-x, x), m"),
@@ -146,6 +152,7 @@ static const glc_key train_schema[] = {
 
 static const double cmd_u_def[2] = {-1, 1}, cmd_v_def[2] = {-1, 1};
 static const double cmd_h_def[2] = {-3.14159, 3.14159};
+static const double cmd_r_def[2] = {-1.0, 1.0};
 
 static void cfg_defaults(train_cfg *c, gle_task *task) {
   memset(c, 0, sizeof *c);
@@ -174,6 +181,8 @@ static void cfg_defaults(train_cfg *c, gle_task *task) {
   c->cmd_u = (glc_reals){(double *)cmd_u_def, 2};
   c->cmd_v = (glc_reals){(double *)cmd_v_def, 2};
   c->cmd_heading = (glc_reals){(double *)cmd_h_def, 2};
+  c->cmd_yaw_rate = (glc_reals){(double *)cmd_r_def, 2};
+  c->heading_fraction = 1.0;
   c->init_qd = task->init_qd;
   c->spawn_xy = task->spawn_xy;
   memcpy(c->rew, task->reward_scale, sizeof c->rew);
@@ -211,6 +220,7 @@ static gl_err cfg_bind(const glc_doc *doc, train_cfg *c, gle_task *task, int nra
   GL_CALL(check_pair(doc, "env.commands.u", &c->cmd_u, 1));
   GL_CALL(check_pair(doc, "env.commands.v", &c->cmd_v, 1));
   GL_CALL(check_pair(doc, "env.commands.heading", &c->cmd_heading, 1));
+  GL_CALL(check_pair(doc, "env.commands.yaw_rate", &c->cmd_yaw_rate, 1));
   c->p.seed = (uint64_t)c->seed;
   gl_err err = glt_params_check(&c->p);
   if (err) {
@@ -412,8 +422,9 @@ gl_err glcli_train(const glcli_args *a, MPI_Comm comm) {
     const int64_t N = cfg.p.num_envs;
     int64_t first = N / size * rank + (rank < N % size ? rank : N % size);
     int64_t cnt = N / size + (rank < N % size ? 1 : 0);
-    glt_command_ranges cr = {cfg.cmd_u.v[0], cfg.cmd_u.v[1], cfg.cmd_v.v[0],
-                             cfg.cmd_v.v[1], cfg.cmd_heading.v[0], cfg.cmd_heading.v[1]};
+    glt_command_ranges cr = {cfg.cmd_u.v[0],        cfg.cmd_u.v[1],        cfg.cmd_v.v[0],
+                             cfg.cmd_v.v[1],        cfg.cmd_heading.v[0],  cfg.cmd_heading.v[1],
+                             cfg.cmd_yaw_rate.v[0], cfg.cmd_yaw_rate.v[1], cfg.heading_fraction};
     err = glt_anymal_create(&env, &task, &cr, seed, first, (int)cnt);
     env_made = !err;
   }

@@ -11,6 +11,7 @@ typedef struct anymal_ctx {
   gle_env *env;
   gle_agent **agents;
   glr_stream *cmd_rng;
+  unsigned char *heading; /* [n] 1 = heading controller, 0 = constant yaw rate */
   glt_command_ranges cmd;
   int n;
 } anymal_ctx;
@@ -22,7 +23,8 @@ static gl_err anymal_reset(void *vctx, int i) {
   double cmd[3];
   cmd[0] = glr_uniform_range(&c->cmd_rng[i], c->cmd.u_lo, c->cmd.u_hi);
   cmd[1] = glr_uniform_range(&c->cmd_rng[i], c->cmd.v_lo, c->cmd.v_hi);
-  cmd[2] = glr_uniform_range(&c->cmd_rng[i], c->cmd.h_lo, c->cmd.h_hi);
+  cmd[2] = c->heading[i] ? glr_uniform_range(&c->cmd_rng[i], c->cmd.h_lo, c->cmd.h_hi)
+                         : glr_uniform_range(&c->cmd_rng[i], c->cmd.r_lo, c->cmd.r_hi);
   return gle_agent_reset(c->agents[i], cmd);
 }
 
@@ -76,6 +78,7 @@ static void anymal_free(anymal_ctx *c) {
   for (int i = 0; i < c->n; ++i) gle_agent_destroy(c->agents ? c->agents[i] : NULL);
   free(c->agents);
   free(c->cmd_rng);
+  free(c->heading);
   gle_env_destroy(c->env);
   free(c);
 }
@@ -90,10 +93,15 @@ gl_err glt_anymal_create(glt_env *env, const gle_task *task, const glt_command_r
   GL_GOTO(err, gle_env_create(&c->env, task), fail);
   GL_GOTO(err, GL_ALLOC(c->agents, n ? n : 1), fail);
   GL_GOTO(err, GL_ALLOC(c->cmd_rng, n ? n : 1), fail);
+  GL_GOTO(err, GL_ALLOC(c->heading, n ? n : 1), fail);
   for (int i = 0; i < n; ++i) {
     GL_GOTO(err, gle_agent_create(&c->agents[i], c->env, seed, (uint64_t)(first + i)), fail);
     c->n = i + 1;
     glr_init(&c->cmd_rng[i], seed, (uint64_t)(first + i), GLR_COMMAND);
+    glr_stream mode;
+    glr_init(&mode, seed, (uint64_t)(first + i), GLR_COMMAND_MODE);
+    c->heading[i] = task->heading_command && glr_uniform(&mode) < cmd->heading_fraction;
+    gle_agent_set_heading_mode(c->agents[i], c->heading[i]);
   }
   env->ops = &anymal_ops;
   env->ctx = c;
@@ -109,4 +117,9 @@ void glt_anymal_destroy(glt_env *env) {
   if (!env) return;
   anymal_free(env->ctx);
   memset(env, 0, sizeof *env);
+}
+
+gle_agent *glt_anymal_agent(const glt_env *env, int i) {
+  const anymal_ctx *c = env->ctx;
+  return c && i >= 0 && i < c->n ? c->agents[i] : NULL;
 }

@@ -16,3 +16,4 @@ add_test(NAME train_cli COMMAND bash ${GAITLAB_TEST_DIR}/test_train_cli.sh
   WORKING_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR})
 set_tests_properties(train_cli PROPERTIES TIMEOUT 300
   ENVIRONMENT "${GAITLAB_TEST_ENV};MPIEXEC=${MPIEXEC_EXECUTABLE};TRAIN_CLI=$<TARGET_FILE:train_cli>")
+gaitlab_test(NAME train_anymal SOURCES ${GAITLAB_TEST_DIR}/test_train_anymal.c TIMEOUT 60)
