@@ -10,6 +10,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "gaitlab_git.h" /* generated at build time: cmake/git_hash.cmake */
+
 static int gl_log_rank_ = 0;
 static int gl_failed_rank_ = -1;
 static int gl_remote_ = 0;
