@@ -5,6 +5,7 @@
 #include <hdf5.h>
 
 #include "gaitlab/analysis.h"
+#include "gaitlab/h5.h"
 
 /* Add term[0..len) into elements [offset, offset + len) of the sum. */
 void gla_rsum_add_range(gla_rsum *r, size_t offset, const double *term, size_t len);
@@ -34,10 +35,6 @@ gl_err gla_h5_put_int(gla_h5 *h, hid_t loc, const char *name, int ndims, const h
                       const int *data);
 gl_err gla_h5_put_int64(gla_h5 *h, hid_t loc, const char *name, int ndims, const hsize_t *dims,
                         const int64_t *data);
-gl_err gla_h5_attr_str(hid_t obj, const char *name, const char *value);
-gl_err gla_h5_attr_double(hid_t obj, const char *name, double value);
-gl_err gla_h5_attr_int(hid_t obj, const char *name, long long value);
-gl_err gla_h5_read_attr_double(hid_t obj, const char *name, double *value);
 
 /* ---- the shared pipeline on replicated rows (cycle averages or external conditions) */
 typedef struct gla_rows {

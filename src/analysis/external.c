@@ -67,7 +67,7 @@ gl_err gla_analyze_external(const char *in_path, const char *out_path, const gla
     total += T;
   }
   if (!(dt > 0)) {
-    GL_GOTO(err, gla_h5_read_attr_double(in.file, "sampling_period_s", &dt), done);
+    GL_GOTO(err, glh5_attr_read_double(in.file, "sampling_period_s", &dt), done);
     if (!(dt > 0)) {
       err = gl_error(GL_ERR_INPUT, "sampling period must be > 0: set analysis.external.sampling_period");
       goto done;
@@ -146,15 +146,15 @@ gl_err gla_analyze_external(const char *in_path, const char *out_path, const gla
     GL_GOTO(err, gla_h5_put_double(&out, g, "norm_mean", 1, &dd, mean), done);
     GL_GOTO(err, gla_h5_put_double(&out, g, "norm_scale", 1, &dd, scale), done);
     GL_GOTO(err, gla_h5_put_double(&out, g, "normalized", 2, dn, kept), done);
-    GL_GOTO(err, gla_h5_attr_str(g, "source_file", in_path), done);
+    GL_GOTO(err, glh5_attr_string(g, "source_file", in_path), done);
     char list[4096] = "";
     for (int k = 0; k < nc; ++k) {
       strncat(list, c->ext_datasets.v[k], sizeof list - strlen(list) - 2);
       if (k + 1 < nc) strncat(list, ", ", sizeof list - strlen(list) - 1);
     }
-    GL_GOTO(err, gla_h5_attr_str(g, "source_datasets", list), done);
-    GL_GOTO(err, gla_h5_attr_double(g, "sampling_period_s", dt), done);
-    GL_GOTO(err, gla_h5_attr_str(g, "order", "normalise + mean-centre over all samples of all conditions, then keep analysed times, then PCA / derivative (per condition) / epsilon at full rate / stride over the concatenated index (tangleAnalysis.m order)"), done);
+    GL_GOTO(err, glh5_attr_string(g, "source_datasets", list), done);
+    GL_GOTO(err, glh5_attr_double(g, "sampling_period_s", dt), done);
+    GL_GOTO(err, glh5_attr_string(g, "order", "normalise + mean-centre over all samples of all conditions, then keep analysed times, then PCA / derivative (per condition) / epsilon at full rate / stride over the concatenated index (tangleAnalysis.m order)"), done);
   }
   gla_rows R = {kept, n, D, nc, seg, dt, c->ext_cyclic, NULL};
   GL_GOTO(err, gla_pipeline(&out, g, &R, c, comm), done);

@@ -149,30 +149,9 @@ gl_err gla_h5_group(hid_t loc, const char *name, hid_t *g) {
 
 static gl_err gla_h5_put_(gla_h5 *h, hid_t loc, const char *name, hid_t type, int ndims,
                           const hsize_t *dims, const void *data) {
-  hsize_t one = 1;
-  hid_t sp = ndims > 0 ? H5Screate_simple(ndims, dims, NULL) : H5Screate_simple(1, &one, NULL);
-  hsize_t total = 1;
-  for (int i = 0; i < ndims; ++i) total *= dims[i];
-  hid_t d = H5Dcreate2(loc, name, type, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-  gl_err err = GL_OK;
-  if (d < 0) {
-    H5Sclose(sp);
-    return gl_error(GL_ERR_LIB, "HDF5: cannot create dataset '%s'", name);
-  }
-  hid_t ms = H5Scopy(sp), fs = H5Scopy(sp);
-  if (h->rank != 0 || total == 0) {
-    H5Sselect_none(ms);
-    H5Sselect_none(fs);
-  }
-  /* An empty dataset has no storage: HDF5 1.10's collective path then fails on the undefined
-   * address, so nothing is written (every rank knows total, so all skip alike). */
-  if (total > 0 && H5Dwrite(d, type, ms, fs, h->dxpl_coll, data) < 0)
-    err = gl_error(GL_ERR_IO, "HDF5: cannot write dataset '%s'", name);
-  H5Sclose(ms);
-  H5Sclose(fs);
-  H5Sclose(sp);
-  H5Dclose(d);
-  return err;
+  const hsize_t one = 1; /* a scalar result is stored as [1] */
+  return glh5_put(loc, name, type, ndims > 0 ? ndims : 1, ndims > 0 ? dims : &one, data,
+                  h->rank == 0, h->dxpl_coll);
 }
 
 gl_err gla_h5_put_double(gla_h5 *h, hid_t loc, const char *name, int ndims, const hsize_t *dims,
@@ -188,47 +167,3 @@ gl_err gla_h5_put_int64(gla_h5 *h, hid_t loc, const char *name, int ndims, const
   return gla_h5_put_(h, loc, name, H5T_NATIVE_INT64, ndims, dims, data);
 }
 
-gl_err gla_h5_attr_str(hid_t obj, const char *name, const char *value) {
-  hid_t t = H5Tcopy(H5T_C_S1);
-  H5Tset_size(t, H5T_VARIABLE);
-  H5Tset_cset(t, H5T_CSET_UTF8);
-  hid_t sp = H5Screate(H5S_SCALAR);
-  if (H5Aexists(obj, name) > 0) H5Adelete(obj, name);
-  hid_t a = H5Acreate2(obj, name, t, sp, H5P_DEFAULT, H5P_DEFAULT);
-  gl_err err = GL_OK;
-  if (a < 0 || H5Awrite(a, t, &value) < 0)
-    err = gl_error(GL_ERR_LIB, "HDF5: cannot write attribute '%s'", name);
-  if (a >= 0) H5Aclose(a);
-  H5Sclose(sp);
-  H5Tclose(t);
-  return err;
-}
-
-static gl_err gla_h5_attr_num_(hid_t obj, const char *name, hid_t type, const void *v) {
-  hid_t sp = H5Screate(H5S_SCALAR);
-  if (H5Aexists(obj, name) > 0) H5Adelete(obj, name);
-  hid_t a = H5Acreate2(obj, name, type, sp, H5P_DEFAULT, H5P_DEFAULT);
-  gl_err err = GL_OK;
-  if (a < 0 || H5Awrite(a, type, v) < 0)
-    err = gl_error(GL_ERR_LIB, "HDF5: cannot write attribute '%s'", name);
-  if (a >= 0) H5Aclose(a);
-  H5Sclose(sp);
-  return err;
-}
-
-gl_err gla_h5_attr_double(hid_t obj, const char *name, double value) {
-  return gla_h5_attr_num_(obj, name, H5T_NATIVE_DOUBLE, &value);
-}
-gl_err gla_h5_attr_int(hid_t obj, const char *name, long long value) {
-  return gla_h5_attr_num_(obj, name, H5T_NATIVE_LLONG, &value);
-}
-
-gl_err gla_h5_read_attr_double(hid_t obj, const char *name, double *value) {
-  if (H5Aexists(obj, name) <= 0) return gl_error(GL_ERR_INPUT, "attribute '%s' not found", name);
-  hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
-  gl_err err = GL_OK;
-  if (a < 0 || H5Aread(a, H5T_NATIVE_DOUBLE, value) < 0)
-    err = gl_error(GL_ERR_IO, "cannot read attribute '%s'", name);
-  if (a >= 0) H5Aclose(a);
-  return err;
-}

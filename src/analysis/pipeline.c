@@ -47,35 +47,35 @@ gl_err gla_write_conventions(hid_t obj, const gla_config *c, int cyclic) {
                                      "none"};
   int rule = c->derivative == GLA_DERIV_AUTO
                  ? (cyclic ? GLA_DERIV_PERIODIC_BACKWARD : GLA_DERIV_BACKWARD) : c->derivative;
-  GL_CALL(gla_h5_attr_str(obj, "preset", c->preset == GLA_PRESET_PAPER ? "paper"
+  GL_CALL(glh5_attr_string(obj, "preset", c->preset == GLA_PRESET_PAPER ? "paper"
                                          : c->preset == GLA_PRESET_RUSSO ? "russo" : "none"));
-  GL_CALL(gla_h5_attr_str(obj, "normalization", norm[c->normalize]));
-  GL_CALL(gla_h5_attr_double(obj, "range_constant", c->range_constant));
-  GL_CALL(gla_h5_attr_str(obj, "tangling_definition",
+  GL_CALL(glh5_attr_string(obj, "normalization", norm[c->normalize]));
+  GL_CALL(glh5_attr_double(obj, "range_constant", c->range_constant));
+  GL_CALL(glh5_attr_string(obj, "tangling_definition",
                           "Q(t) = max over t' != t of |dx_t - dx_t'|^2 / (|x_t - x_t'|^2 + eps), exact over all pairs (no nearest-neighbour shortcut)"));
-  GL_CALL(gla_h5_attr_str(obj, "tangling_epsilon_rule", eps[c->eps_rule]));
-  GL_CALL(gla_h5_attr_double(obj, "tangling_epsilon_factor", c->eps_factor));
-  GL_CALL(gla_h5_attr_int(obj, "tangling_epsilon_ddof", c->eps_ddof));
-  GL_CALL(gla_h5_attr_str(obj, "tangling_space", c->space == GLA_SPACE_PCS ? "pcs" : "units"));
-  GL_CALL(gla_h5_attr_int(obj, "tangling_pcs", c->tangling_pcs));
-  GL_CALL(gla_h5_attr_str(obj, "tangling_derivative", gla_deriv_name(rule)));
-  GL_CALL(gla_h5_attr_str(obj, "tangling_derivative_scope", "within each condition (never across a boundary), divided by the sampling period"));
-  GL_CALL(gla_h5_attr_str(obj, "tangling_t_prime", c->within_condition ? "own condition only" : "all samples of all conditions"));
-  GL_CALL(gla_h5_attr_double(obj, "tangling_stride_s", c->stride_s));
-  GL_CALL(gla_h5_attr_str(obj, "percentiles", "p90_linear = numpy default (linear); p90_hazen = MATLAB prctile (numpy method='hazen')"));
-  GL_CALL(gla_h5_attr_str(obj, "pca", "covariance with ddof 1 of the normalised rows (centred), ScaLAPACK pdsyevd; explained_variance ddof 1; ratio = variance / total variance; each component signed so its largest-|loading| entry is positive; scores = (x - mean) components^T"));
-  GL_CALL(gla_h5_attr_int(obj, "pca_components", c->pca_components));
+  GL_CALL(glh5_attr_string(obj, "tangling_epsilon_rule", eps[c->eps_rule]));
+  GL_CALL(glh5_attr_double(obj, "tangling_epsilon_factor", c->eps_factor));
+  GL_CALL(glh5_attr_int(obj, "tangling_epsilon_ddof", c->eps_ddof));
+  GL_CALL(glh5_attr_string(obj, "tangling_space", c->space == GLA_SPACE_PCS ? "pcs" : "units"));
+  GL_CALL(glh5_attr_int(obj, "tangling_pcs", c->tangling_pcs));
+  GL_CALL(glh5_attr_string(obj, "tangling_derivative", gla_deriv_name(rule)));
+  GL_CALL(glh5_attr_string(obj, "tangling_derivative_scope", "within each condition (never across a boundary), divided by the sampling period"));
+  GL_CALL(glh5_attr_string(obj, "tangling_t_prime", c->within_condition ? "own condition only" : "all samples of all conditions"));
+  GL_CALL(glh5_attr_double(obj, "tangling_stride_s", c->stride_s));
+  GL_CALL(glh5_attr_string(obj, "percentiles", "p90_linear = numpy default (linear); p90_hazen = MATLAB prctile (numpy method='hazen')"));
+  GL_CALL(glh5_attr_string(obj, "pca", "covariance with ddof 1 of the normalised rows (centred), ScaLAPACK pdsyevd; explained_variance ddof 1; ratio = variance / total variance; each component signed so its largest-|loading| entry is positive; scores = (x - mean) components^T"));
+  GL_CALL(glh5_attr_int(obj, "pca_components", c->pca_components));
   return GL_OK;
 }
 
 static gl_err gla_put_summary_(hid_t g, const double *q, size_t n) {
   gla_summary s;
   GL_CALL(gla_summarize(q, n, &s));
-  GL_CALL(gla_h5_attr_double(g, "max", s.max));
-  GL_CALL(gla_h5_attr_double(g, "mean", s.mean));
-  GL_CALL(gla_h5_attr_double(g, "median", s.median));
-  GL_CALL(gla_h5_attr_double(g, "p90_linear", s.p90_linear));
-  GL_CALL(gla_h5_attr_double(g, "p90_hazen", s.p90_hazen));
+  GL_CALL(glh5_attr_double(g, "max", s.max));
+  GL_CALL(glh5_attr_double(g, "mean", s.mean));
+  GL_CALL(glh5_attr_double(g, "median", s.median));
+  GL_CALL(glh5_attr_double(g, "p90_linear", s.p90_linear));
+  GL_CALL(glh5_attr_double(g, "p90_hazen", s.p90_hazen));
   return GL_OK;
 }
 
@@ -134,13 +134,13 @@ gl_err gla_tangle_rows(gla_h5 *h, hid_t g, const double *x, size_t n, int dx,
     GL_GOTO(err, gla_h5_put_int64(h, g, "agent", 1, &dm, argrow), done);
   }
   GL_GOTO(err, gla_put_summary_(g, q, m), done);
-  GL_GOTO(err, gla_h5_attr_double(g, "epsilon", eps), done);
-  GL_GOTO(err, gla_h5_attr_int(g, "stride_samples", (long long)stride), done);
-  GL_GOTO(err, gla_h5_attr_int(g, "dimensions", dx), done);
-  GL_GOTO(err, gla_h5_attr_str(g, "derivative", gla_deriv_name(rule)), done);
-  GL_GOTO(err, gla_h5_attr_double(g, "sampling_period_s", dt), done);
-  GL_GOTO(err, gla_h5_attr_double(g, "seconds", t1 - t0), done);
-  GL_GOTO(err, gla_h5_attr_str(g, "description", "q[i] = Q at row[i] (rows of the analysed matrix, after the stride); argmax_row = the maximising t' (lowest on ties)"), done);
+  GL_GOTO(err, glh5_attr_double(g, "epsilon", eps), done);
+  GL_GOTO(err, glh5_attr_int(g, "stride_samples", (long long)stride), done);
+  GL_GOTO(err, glh5_attr_int(g, "dimensions", dx), done);
+  GL_GOTO(err, glh5_attr_string(g, "derivative", gla_deriv_name(rule)), done);
+  GL_GOTO(err, glh5_attr_double(g, "sampling_period_s", dt), done);
+  GL_GOTO(err, glh5_attr_double(g, "seconds", t1 - t0), done);
+  GL_GOTO(err, glh5_attr_string(g, "description", "q[i] = Q at row[i] (rows of the analysed matrix, after the stride); argmax_row = the maximising t' (lowest on ties)"), done);
   /* per-condition mean and max */
   {
     double *pc = NULL;
@@ -198,8 +198,8 @@ gl_err gla_pipeline(gla_h5 *h, hid_t group, const gla_rows *R, const gla_config 
     GL_GOTO(err, gla_h5_put_double(h, g, "explained_variance_ratio", 1, dk, p.ratio), done);
     GL_GOTO(err, gla_h5_put_double(h, g, "mean", 1, &dd1, p.mean), done);
     GL_GOTO(err, gla_h5_put_double(h, g, "scores", 2, dn, scores), done);
-    GL_GOTO(err, gla_h5_attr_double(g, "total_variance", p.total_variance), done);
-    GL_GOTO(err, gla_h5_attr_int(g, "rows", (long long)p.nrows), done);
+    GL_GOTO(err, glh5_attr_double(g, "total_variance", p.total_variance), done);
+    GL_GOTO(err, glh5_attr_int(g, "rows", (long long)p.nrows), done);
   }
   H5Gclose(g);
   g = -1;
@@ -259,13 +259,13 @@ gl_err gla_pipeline(gla_h5 *h, hid_t group, const gla_rows *R, const gla_config 
       GL_GOTO(err, gla_h5_put_double(h, g, "projection", 1, &dn, proj), sp_done);
       GL_GOTO(err, gla_h5_put_double(h, g, "condition_means", 2, dcm, cm), sp_done);
       GL_GOTO(err, gla_h5_put_double(h, g, "speed", 1, &ds, spd), sp_done);
-      GL_GOTO(err, gla_h5_attr_str(g, "conditions", "rows of condition_means/speed = the conditions that have cycles, in condition order"), sp_done);
-      GL_GOTO(err, gla_h5_attr_double(g, "fraction", frac), sp_done);
-      GL_GOTO(err, gla_h5_attr_str(g, "pcs", "direction over PCs 3..k (columns 2..k-1 of the scores); axis_units = components[2:k]^T direction, orthogonal to PC1-2"), sp_done);
-      GL_GOTO(err, gla_h5_attr_str(g, "centered", c->speed_centered ? "yes: condition means centred across conditions (paper wording)" : "no: uncentred condition means (authors' code)"), sp_done);
-      GL_GOTO(err, gla_h5_attr_str(g, "sign", "projections of the condition means correlate non-negatively with the commanded speed; constant speeds: largest |direction| entry positive"), sp_done);
-      GL_GOTO(err, gla_h5_attr_str(g, "family", c->speed_family == 0 ? "u" : c->speed_family == 1 ? "v" : "r"), sp_done);
-      GL_GOTO(err, gla_h5_attr_str(g, "fraction_definition", "|X d|^2 / |X|_F^2"), sp_done);
+      GL_GOTO(err, glh5_attr_string(g, "conditions", "rows of condition_means/speed = the conditions that have cycles, in condition order"), sp_done);
+      GL_GOTO(err, glh5_attr_double(g, "fraction", frac), sp_done);
+      GL_GOTO(err, glh5_attr_string(g, "pcs", "direction over PCs 3..k (columns 2..k-1 of the scores); axis_units = components[2:k]^T direction, orthogonal to PC1-2"), sp_done);
+      GL_GOTO(err, glh5_attr_string(g, "centered", c->speed_centered ? "yes: condition means centred across conditions (paper wording)" : "no: uncentred condition means (authors' code)"), sp_done);
+      GL_GOTO(err, glh5_attr_string(g, "sign", "projections of the condition means correlate non-negatively with the commanded speed; constant speeds: largest |direction| entry positive"), sp_done);
+      GL_GOTO(err, glh5_attr_string(g, "family", c->speed_family == 0 ? "u" : c->speed_family == 1 ? "v" : "r"), sp_done);
+      GL_GOTO(err, glh5_attr_string(g, "fraction_definition", "|X d|^2 / |X|_F^2"), sp_done);
     }
   sp_done:
     if (g >= 0) H5Gclose(g);
@@ -325,7 +325,7 @@ gl_err gla_pipeline(gla_h5 *h, hid_t group, const gla_rows *R, const gla_config 
     {
       hsize_t ds[2] = {(hsize_t)R->nseg, (hsize_t)npts};
       GL_GOTO(err, gla_h5_put_double(h, g, "time", 2, ds, spl), sp2);
-      GL_GOTO(err, gla_h5_attr_str(g, "description", "periodic cubic spline (GSL cspline_periodic) of each condition's closed cycle (first sample appended at P dt), evaluated at linspace(0, P dt, points), both ends included; for figures only (tangling is computed on the samples)"), sp2);
+      GL_GOTO(err, glh5_attr_string(g, "description", "periodic cubic spline (GSL cspline_periodic) of each condition's closed cycle (first sample appended at P dt), evaluated at linspace(0, P dt, points), both ends included; for figures only (tangling is computed on the samples)"), sp2);
     }
   sp2:
     free(ybuf);
@@ -358,8 +358,8 @@ gl_err gla_pipeline(gla_h5 *h, hid_t group, const gla_rows *R, const gla_config 
       hsize_t ds[2] = {(hsize_t)R->nseg, (hsize_t)R->nseg};
       GL_GOTO(err, gla_h5_group(group, "subspace", &g), so_done);
       GL_GOTO(err, gla_h5_put_double(h, g, "overlap", 2, ds, ov), so_done);
-      GL_GOTO(err, gla_h5_attr_int(g, "pcs", c->subspace_pcs), so_done);
-      GL_GOTO(err, gla_h5_attr_str(g, "definition", "overlap[r][c] = V(R_c, W_r) / V(R_c, W_c), V(R, W) = 1 - |R - R W W^T|_F / |R|_F; R_c = condition c's rows after the global normalisation, centred per condition; W = top right singular vectors"), so_done);
+      GL_GOTO(err, glh5_attr_int(g, "pcs", c->subspace_pcs), so_done);
+      GL_GOTO(err, glh5_attr_string(g, "definition", "overlap[r][c] = V(R_c, W_r) / V(R_c, W_c), V(R, W) = 1 - |R - R W W^T|_F / |R|_F; R_c = condition c's rows after the global normalisation, centred per condition; W = top right singular vectors"), so_done);
     }
   so_done:
     if (g >= 0) H5Gclose(g);

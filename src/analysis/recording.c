@@ -57,11 +57,11 @@ static gl_err gla_rec_load_(gla_h5 *h, gla_rec *r) {
       return gl_error(GL_ERR_INPUT, "agent %d has condition %d outside [0, %d)", a, r->cond[a], r->C);
   /* sampling period: /recording/step attribute dt, else the root attribute policy_dt */
   hid_t d = H5Dopen2(h->file, "/recording/step", H5P_DEFAULT);
-  gl_err e = gla_h5_read_attr_double(d, "dt", &r->dt);
+  gl_err e = glh5_attr_read_double(d, "dt", &r->dt);
   H5Dclose(d);
   if (e) {
     gl_error_clear();
-    GL_CALL(gla_h5_read_attr_double(h->file, "policy_dt", &r->dt));
+    GL_CALL(glh5_attr_read_double(h->file, "policy_dt", &r->dt));
   }
   if (!(r->dt > 0)) return gl_error(GL_ERR_INPUT, "recording sampling period must be > 0 (got %g)", r->dt);
   GL_CALL(GL_ALLOC(r->nvalid, r->A));
@@ -167,11 +167,11 @@ static gl_err gla_rec_write_cycles_(gla_h5 *h, hid_t top, const gla_rec *r, cons
     for (int k = 0; k < r->C; ++k) tmp[k] = r->mode[k] ? 1.0 / (r->mode[k] * r->dt) : 0.0;
     GL_GOTO(err, gla_h5_put_double(h, g, "gait_frequency_hz", 1, &dc, tmp), col_done);
   }
-  GL_GOTO(err, gla_h5_attr_str(g, "foot", (const char *[]){"LF", "RF", "LH", "RH"}[c->foot]), col_done);
-  GL_GOTO(err, gla_h5_attr_double(g, "contact_threshold_N", c->contact_threshold), col_done);
-  GL_GOTO(err, gla_h5_attr_str(g, "definition", "contact = F_z > contact_threshold; lift-off = first sample without contact after a sample with contact; a cycle runs from one lift-off to the next inside the window and before the fall; incomplete first and last pieces are dropped; start = window sample index"), col_done);
-  GL_GOTO(err, gla_h5_attr_str(g, "mode", "per-condition mode of the cycle lengths (samples), ties -> shorter; only cycles of exactly the mode length are averaged (used = 1); 0 = no cycles"), col_done);
-  GL_GOTO(err, gla_h5_attr_double(g, "sampling_period_s", r->dt), col_done);
+  GL_GOTO(err, glh5_attr_string(g, "foot", (const char *[]){"LF", "RF", "LH", "RH"}[c->foot]), col_done);
+  GL_GOTO(err, glh5_attr_double(g, "contact_threshold_N", c->contact_threshold), col_done);
+  GL_GOTO(err, glh5_attr_string(g, "definition", "contact = F_z > contact_threshold; lift-off = first sample without contact after a sample with contact; a cycle runs from one lift-off to the next inside the window and before the fall; incomplete first and last pieces are dropped; start = window sample index"), col_done);
+  GL_GOTO(err, glh5_attr_string(g, "mode", "per-condition mode of the cycle lengths (samples), ties -> shorter; only cycles of exactly the mode length are averaged (used = 1); 0 = no cycles"), col_done);
+  GL_GOTO(err, glh5_attr_double(g, "sampling_period_s", r->dt), col_done);
 col_done:
   free(col);
 done:
@@ -343,7 +343,7 @@ static gl_err gla_rec_raw_(gla_h5 *h, hid_t pg, const gla_rec *r, const float *x
   z = NULL;
   GL_GOTO(err, gla_h5_group(pg, "tangling_raw", &g), done);
   GL_GOTO(err, gla_tangle_rows(h, g, xall, (size_t)N, dx, seg, r->A, r->dt, 0, c, label, h->comm, NULL), done);
-  GL_GOTO(err, gla_h5_attr_str(g, "rows", "every valid window sample of every agent, agent-major (agent[i] names it); z-scored with pooled statistics (ddof 0); derivative within each agent's trace"), done);
+  GL_GOTO(err, glh5_attr_string(g, "rows", "every valid window sample of every agent, agent-major (agent[i] names it); z-scored with pooled statistics (ddof 0); derivative within each agent's trace"), done);
 done:
   if (g >= 0) H5Gclose(g);
   gla_rsum_free(&rs);
@@ -397,7 +397,7 @@ static gl_err gla_rec_population_(gla_h5 *h, hid_t top, const gla_rec *r, const 
     snprintf(msg, sizeof msg, "no complete gait cycles found (foot %d, threshold %g N): cycle-averaged analyses skipped; is the robot walking?",
              c->foot, c->contact_threshold);
     if (h->rank == 0) fprintf(stderr, "gaitlab analyze: warning: %s: %s\n", name, msg);
-    err = gla_h5_attr_str(top, "warning", msg);
+    err = glh5_attr_string(top, "warning", msg);
     goto done;
   }
   GL_GOTO(err, GL_ALLOC(avg, R * (size_t)D), done);
@@ -436,8 +436,8 @@ static gl_err gla_rec_population_(gla_h5 *h, hid_t top, const gla_rec *r, const 
       free(o2);
       if (err) goto done;
     }
-    GL_GOTO(err, gla_h5_attr_str(pg, "average_definition", "mean over every exact-mode-length cycle of the condition (all copies), sample by sample from lift-off; variance = across those cycles, ddof 0; rows of condition c are condition_offset[c] .. condition_offset[c+1]"), done);
-    GL_GOTO(err, gla_h5_attr_double(pg, "sampling_period_s", r->dt), done);
+    GL_GOTO(err, glh5_attr_string(pg, "average_definition", "mean over every exact-mode-length cycle of the condition (all copies), sample by sample from lift-off; variance = across those cycles, ddof 0; rows of condition c are condition_offset[c] .. condition_offset[c+1]"), done);
+    GL_GOTO(err, glh5_attr_double(pg, "sampling_period_s", r->dt), done);
   }
   gla_rows rows = {z, R, D, r->C, off, r->dt, 1, speed};
   /* conditions without cycles have no rows and are skipped by segment logic */
@@ -483,9 +483,9 @@ gl_err gla_analyze_file_to(const char *h5path, const char *out_path, const gla_c
     gl_log("analyze: population %s", name);
     GL_GOTO(err, gl_agree(comm, gla_rec_population_(&h, top, &r, name, c)), done);
   }
-  GL_GOTO(err, gla_h5_attr_double(top, "seconds", MPI_Wtime() - t0), done);
-  GL_GOTO(err, gla_h5_attr_int(top, "nranks", h.size), done);
-  GL_GOTO(err, gla_h5_attr_str(top, "git_hash", gl_git_hash()), done);
+  GL_GOTO(err, glh5_attr_double(top, "seconds", MPI_Wtime() - t0), done);
+  GL_GOTO(err, glh5_attr_int(top, "nranks", h.size), done);
+  GL_GOTO(err, glh5_attr_string(top, "git_hash", gl_git_hash()), done);
 done:
   if (top >= 0) H5Gclose(top);
   gla_h5_close(&h);

@@ -9,7 +9,7 @@
 
 #include "gaitlab/cli.h"
 #include "gaitlab/core.h"
-#include "h5util.h"
+#include "gaitlab/h5.h"
 
 static herr_t glinfo_attr_cb_(hid_t loc, const char *name, const H5A_info_t *ai, void *op) {
   (void)ai;

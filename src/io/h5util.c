@@ -1,4 +1,4 @@
-#include "h5util.h"
+#include "gaitlab/h5.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -53,7 +53,10 @@ gl_err glh5_attr_read_string(hid_t obj, const char *name, char **value) {
   if (H5Tget_class(ft) != H5T_STRING) {
     err = gl_error(GL_ERR_INPUT, "HDF5 attribute '%s' is not a string", name);
   } else if (H5Tis_variable_str(ft) > 0) {
+    /* HDF5 converts no variable-length string between character sets: read in the
+     * attribute's own (files from other tools are often ASCII). */
     hid_t t = glh5_vlstr();
+    if (t >= 0) H5Tset_cset(t, H5Tget_cset(ft));
     char *tmp = NULL;
     if (H5Aread(a, t, &tmp) < 0 || !tmp) {
       err = gl_error(GL_ERR_INPUT, "cannot read HDF5 attribute '%s'", name);
@@ -80,13 +83,27 @@ gl_err glh5_attr_read_string(hid_t obj, const char *name, char **value) {
   return err;
 }
 
-gl_err glh5_attr_read_int(hid_t obj, const char *name, long long *value) {
+/* One numeric element of an integer or float attribute, converted by HDF5 to mtype. */
+static gl_err glh5_attr_read_num(hid_t obj, const char *name, hid_t mtype, void *value) {
   if (H5Aexists(obj, name) <= 0) return gl_error(GL_ERR_INPUT, "HDF5 attribute '%s' is missing", name);
   hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
   if (a < 0) return gl_error(GL_ERR_INPUT, "cannot open HDF5 attribute '%s'", name);
-  herr_t st = H5Aread(a, H5T_NATIVE_LLONG, value);
+  hid_t t = H5Aget_type(a), sp = H5Aget_space(a);
+  H5T_class_t cls = t < 0 ? H5T_NO_CLASS : H5Tget_class(t);
+  int ok = (cls == H5T_INTEGER || cls == H5T_FLOAT) && sp >= 0 &&
+           H5Sget_simple_extent_npoints(sp) == 1 && H5Aread(a, mtype, value) >= 0;
+  if (sp >= 0) H5Sclose(sp);
+  if (t >= 0) H5Tclose(t);
   H5Aclose(a);
-  return st < 0 ? gl_error(GL_ERR_INPUT, "HDF5 attribute '%s' is not an integer", name) : GL_OK;
+  return ok ? GL_OK : gl_error(GL_ERR_INPUT, "HDF5 attribute '%s' is not a single number", name);
+}
+
+gl_err glh5_attr_read_int(hid_t obj, const char *name, long long *value) {
+  return glh5_attr_read_num(obj, name, H5T_NATIVE_LLONG, value);
+}
+
+gl_err glh5_attr_read_double(hid_t obj, const char *name, double *value) {
+  return glh5_attr_read_num(obj, name, H5T_NATIVE_DOUBLE, value);
 }
 
 gl_err glh5_create(hid_t loc, const char *name, hid_t type, int rank, const hsize_t *dims,
@@ -106,6 +123,12 @@ gl_err glh5_create(hid_t loc, const char *name, hid_t type, int rank, const hsiz
 
 gl_err glh5_write_all(hid_t dset, hid_t memtype, const void *data, int i_am_writer, hid_t dxpl) {
   hid_t fs = H5Dget_space(dset);
+  /* An empty dataset has no storage: HDF5 1.10's collective path then fails on the
+   * undefined address, so nothing is written (every rank knows the extent: all skip). */
+  if (H5Sget_simple_extent_npoints(fs) == 0) {
+    H5Sclose(fs);
+    return GL_OK;
+  }
   hid_t ms = H5Scopy(fs);
   if (!i_am_writer) {
     H5Sselect_none(fs);

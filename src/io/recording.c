@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "gaitlab/core.h"
-#include "h5util.h"
+#include "gaitlab/h5.h"
 
 struct glio_file {
   MPI_Comm comm;

@@ -2,6 +2,7 @@
  * file format, and broadcast over MPI. */
 #include <errno.h>
 #include <hdf5.h>
+#include <limits.h>
 #include <math.h>
 #include <mpi.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 
 #include "gaitlab/core.h"
 #include "gaitlab/env.h"
+#include "gaitlab/h5.h"
 #include "gaitlab/policy.h"
 #include "gaitlab/rng.h"
 
@@ -188,24 +190,6 @@ static void h5_silence(h5_quiet *q) {
 }
 static void h5_restore(const h5_quiet *q) { H5Eset_auto2(H5E_DEFAULT, q->func, q->data); }
 
-static gl_err w_attr(hid_t loc, const char *name, hid_t mtype, const void *v, const char *path) {
-  hid_t sp = H5Screate(H5S_SCALAR);
-  hid_t a = H5Acreate2(loc, name, mtype, sp, H5P_DEFAULT, H5P_DEFAULT);
-  herr_t st = a < 0 ? -1 : H5Awrite(a, mtype, v);
-  if (a >= 0) H5Aclose(a);
-  H5Sclose(sp);
-  if (st < 0) return gl_error(GL_ERR_IO, "cannot write attribute '%s' to '%s'", name, path);
-  return GL_OK;
-}
-
-static gl_err w_attr_str(hid_t loc, const char *name, const char *s, const char *path) {
-  hid_t t = H5Tcopy(H5T_C_S1);
-  H5Tset_size(t, strlen(s) + 1);
-  gl_err e = w_attr(loc, name, t, s, path);
-  H5Tclose(t);
-  return e;
-}
-
 static gl_err w_data(hid_t f, const char *name, hid_t ftype, hid_t mtype, int rank,
                      const hsize_t *dims, const void *v, const char *path) {
   hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
@@ -242,10 +226,10 @@ static gl_err w_string_data(hid_t f, const char *name, const char *s, const char
  *   /provenance/train_yaml (string dataset) */
 static gl_err save_contents(const glp_policy *p, hid_t f, const char *path) {
   int ver = GLP_FORMAT_VERSION, sizes[3] = {GLP_H1, GLP_H2, GLP_LSTM};
-  GL_CALL(w_attr_str(f, "format", GLP_FORMAT, path));
-  GL_CALL(w_attr(f, "format_version", H5T_NATIVE_INT, &ver, path));
-  GL_CALL(w_attr(f, "actor_in", H5T_NATIVE_INT, &p->actor_in, path));
-  GL_CALL(w_attr(f, "critic_in", H5T_NATIVE_INT, &p->critic_in, path));
+  GL_CALL(glh5_attr_string(f, "format", GLP_FORMAT));
+  GL_CALL(glh5_attr_int(f, "format_version", ver));
+  GL_CALL(glh5_attr_int(f, "actor_in", p->actor_in));
+  GL_CALL(glh5_attr_int(f, "critic_in", p->critic_in));
   {
     hsize_t n3 = 3;
     hid_t sp = H5Screate_simple(1, &n3, NULL);
@@ -255,13 +239,13 @@ static gl_err save_contents(const glp_policy *p, hid_t f, const char *path) {
     H5Sclose(sp);
     if (st < 0) return gl_error(GL_ERR_IO, "cannot write attribute 'hidden_sizes' to '%s'", path);
   }
-  GL_CALL(w_attr_str(f, "architecture",
-                     "per tower: Linear(in,512) ELU Linear(512,256) ELU LSTM(256,128; gates "
-                     "i,f,g,o) Linear(128,out); actor out 12 = mu, critic out 1 = value; "
-                     "policy Normal(mu, exp(logstd)); weights [out][in] like PyTorch",
-                     path));
-  GL_CALL(w_attr_str(f, "obs_layout", obs_layout_text, path));
-  GL_CALL(w_attr_str(f, "gaitlab_version", gl_version(), path));
+  GL_CALL(glh5_attr_string(f, "architecture",
+                            "per tower: Linear(in,512) ELU Linear(512,256) ELU LSTM(256,128; "
+                            "gates i,f,g,o) Linear(128,out); actor out 12 = mu, critic out 1 = "
+                            "value; policy Normal(mu, exp(logstd)); weights [out][in] like "
+                            "PyTorch"));
+  GL_CALL(glh5_attr_string(f, "obs_layout", obs_layout_text));
+  GL_CALL(glh5_attr_string(f, "gaitlab_version", gl_version()));
 
   /* names of the 188 inputs as a dataset of fixed-length strings */
   {
@@ -295,11 +279,11 @@ static gl_err save_contents(const glp_policy *p, hid_t f, const char *path) {
   hid_t g = H5Gcreate2(f, "provenance", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
   if (g < 0) return gl_error(GL_ERR_IO, "cannot create group 'provenance' in '%s'", path);
   gl_err e = GL_OK;
-  GL_GOTO(e, w_attr(g, "seed", H5T_NATIVE_UINT64, &p->seed, path), done);
-  GL_GOTO(e, w_attr(g, "policy_steps", H5T_NATIVE_DOUBLE, &p->policy_steps, path), done);
-  GL_GOTO(e, w_attr(g, "wall_seconds", H5T_NATIVE_DOUBLE, &p->wall_seconds, path), done);
-  GL_GOTO(e, w_attr(g, "iterations", H5T_NATIVE_INT, &p->iterations, path), done);
-  GL_GOTO(e, w_attr_str(g, "git_hash", p->git_hash ? p->git_hash : "", path), done);
+  GL_GOTO(e, glh5_attr_int(g, "seed", (long long)p->seed), done);
+  GL_GOTO(e, glh5_attr_double(g, "policy_steps", p->policy_steps), done);
+  GL_GOTO(e, glh5_attr_double(g, "wall_seconds", p->wall_seconds), done);
+  GL_GOTO(e, glh5_attr_int(g, "iterations", p->iterations), done);
+  GL_GOTO(e, glh5_attr_string(g, "git_hash", p->git_hash ? p->git_hash : ""), done);
   GL_GOTO(e, w_string_data(f, "provenance/train_yaml", p->train_yaml ? p->train_yaml : "", path),
           done);
 done:
@@ -321,6 +305,7 @@ gl_err glp_policy_save(const glp_policy *p, const char *path) {
     e = gl_error(GL_ERR_IO, "cannot create policy file '%s'", tmp);
   } else {
     e = save_contents(p, f, path);
+    if (e != GL_OK) e = gl_error_context(e, "policy file '%s'", path);
     if (H5Fclose(f) < 0 && e == GL_OK) e = gl_error(GL_ERR_IO, "cannot close '%s'", tmp);
     if (e == GL_OK && rename(tmp, path) != 0)
       e = gl_error(GL_ERR_IO, "cannot rename '%s' to '%s': %s", tmp, path, strerror(errno));
@@ -333,57 +318,14 @@ gl_err glp_policy_save(const glp_policy *p, const char *path) {
 
 /* ---- load ---- */
 
-static gl_err r_attr_int(hid_t loc, const char *name, int *v, const char *path) {
-  if (H5Aexists(loc, name) <= 0)
-    return gl_error(GL_ERR_INPUT, "policy file '%s': attribute '%s' is missing", path, name);
-  hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
-  hid_t sp = a < 0 ? -1 : H5Aget_space(a);
-  hid_t t = a < 0 ? -1 : H5Aget_type(a);
-  int ok = a >= 0 && sp >= 0 && t >= 0 && H5Sget_simple_extent_npoints(sp) == 1 &&
-           H5Tget_class(t) == H5T_INTEGER && H5Aread(a, H5T_NATIVE_INT, v) >= 0;
-  if (t >= 0) H5Tclose(t);
-  if (sp >= 0) H5Sclose(sp);
-  if (a >= 0) H5Aclose(a);
-  if (!ok)
-    return gl_error(GL_ERR_INPUT, "policy file '%s': attribute '%s' is not a readable integer",
-                    path, name);
-  return GL_OK;
-}
-
-static gl_err r_attr_num(hid_t loc, const char *name, hid_t mtype, void *v, const char *path) {
-  if (H5Aexists(loc, name) <= 0)
-    return gl_error(GL_ERR_INPUT, "policy file '%s': attribute '%s' is missing", path, name);
-  hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
-  hid_t t = a < 0 ? -1 : H5Aget_type(a);
-  H5T_class_t cls = t < 0 ? H5T_NO_CLASS : H5Tget_class(t);
-  int ok = a >= 0 && (cls == H5T_INTEGER || cls == H5T_FLOAT) && H5Aread(a, mtype, v) >= 0;
-  if (t >= 0) H5Tclose(t);
-  if (a >= 0) H5Aclose(a);
-  if (!ok)
-    return gl_error(GL_ERR_INPUT, "policy file '%s': attribute '%s' is not a readable number",
-                    path, name);
-  return GL_OK;
-}
-
-/* Read a fixed-length string attribute (NULL-terminated, owned by the caller). */
-static gl_err r_attr_str(hid_t loc, const char *name, char **out, const char *path) {
-  *out = NULL;
-  if (H5Aexists(loc, name) <= 0)
-    return gl_error(GL_ERR_INPUT, "policy file '%s': attribute '%s' is missing", path, name);
-  hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
-  hid_t t = a < 0 ? -1 : H5Aget_type(a);
-  int ok = t >= 0 && H5Tget_class(t) == H5T_STRING && !H5Tis_variable_str(t);
-  size_t n = ok ? H5Tget_size(t) : 0;
-  char *s = ok ? calloc(n + 1, 1) : NULL;
-  ok = ok && s && H5Aread(a, t, s) >= 0;
-  if (t >= 0) H5Tclose(t);
-  if (a >= 0) H5Aclose(a);
-  if (!ok) {
-    free(s);
-    return gl_error(GL_ERR_INPUT, "policy file '%s': attribute '%s' is not a readable string",
-                    path, name);
-  }
-  *out = s;
+/* An int-valued attribute: any integer or float attribute holding a whole number that
+ * fits an int (older files store these as 32-bit, newer as 64-bit integers). */
+static gl_err r_attr_int(hid_t loc, const char *name, int *v) {
+  long long x;
+  GL_CALL(glh5_attr_read_int(loc, name, &x));
+  if (x < INT_MIN || x > INT_MAX)
+    return gl_error(GL_ERR_INPUT, "attribute '%s' = %lld is out of range", name, x);
+  *v = (int)x;
   return GL_OK;
 }
 
@@ -464,7 +406,7 @@ done:
 
 static gl_err load_contents(hid_t f, const char *path, glp_policy **out) {
   char *fmt = NULL;
-  gl_err e = r_attr_str(f, "format", &fmt, path);
+  gl_err e = glh5_attr_read_string(f, "format", &fmt);
   if (e != GL_OK)
     return gl_error(GL_ERR_INPUT, "'%s' is not a gaitlab policy file (no '/format' attribute)",
                     path);
@@ -473,13 +415,15 @@ static gl_err load_contents(hid_t f, const char *path, glp_policy **out) {
     e = gl_error(GL_ERR_INPUT, "'%s' is not a gaitlab policy file (format '%s')", path, fmt);
   free(fmt);
   GL_CALL(e);
-  int ver, ain, cin;
-  GL_CALL(r_attr_int(f, "format_version", &ver, path));
+  int ver = 0, ain = 0, cin = 0;
+  if ((e = r_attr_int(f, "format_version", &ver)) != GL_OK)
+    return gl_error_context(e, "policy file '%s'", path);
   if (ver != GLP_FORMAT_VERSION)
     return gl_error(GL_ERR_INPUT, "policy file '%s': format_version %d is not supported (this "
                     "gaitlab reads %d)", path, ver, GLP_FORMAT_VERSION);
-  GL_CALL(r_attr_int(f, "actor_in", &ain, path));
-  GL_CALL(r_attr_int(f, "critic_in", &cin, path));
+  if ((e = r_attr_int(f, "actor_in", &ain)) != GL_OK ||
+      (e = r_attr_int(f, "critic_in", &cin)) != GL_OK)
+    return gl_error_context(e, "policy file '%s'", path);
   if (check_inputs(ain, cin) != GL_OK)
     return gl_error(GL_ERR_INPUT, "policy file '%s': inputs must be %d or %d (got actor %d, "
                     "critic %d)", path, GLE_OBS, GLE_OBS_FULL, ain, cin);
@@ -523,13 +467,18 @@ static gl_err load_contents(hid_t f, const char *path, glp_policy **out) {
     e = gl_error(GL_ERR_INPUT, "policy file '%s': cannot open group 'provenance'", path);
     goto fail;
   }
-  e = r_attr_num(g, "seed", H5T_NATIVE_UINT64, &p->seed, path);
-  if (e == GL_OK) e = r_attr_num(g, "policy_steps", H5T_NATIVE_DOUBLE, &p->policy_steps, path);
-  if (e == GL_OK) e = r_attr_num(g, "wall_seconds", H5T_NATIVE_DOUBLE, &p->wall_seconds, path);
-  if (e == GL_OK) e = r_attr_int(g, "iterations", &p->iterations, path);
-  if (e == GL_OK) e = r_attr_str(g, "git_hash", &p->git_hash, path);
+  long long seed = 0;
+  e = glh5_attr_read_int(g, "seed", &seed);
+  p->seed = (uint64_t)seed;
+  if (e == GL_OK) e = glh5_attr_read_double(g, "policy_steps", &p->policy_steps);
+  if (e == GL_OK) e = glh5_attr_read_double(g, "wall_seconds", &p->wall_seconds);
+  if (e == GL_OK) e = r_attr_int(g, "iterations", &p->iterations);
+  if (e == GL_OK) e = glh5_attr_read_string(g, "git_hash", &p->git_hash);
   H5Gclose(g);
-  if (e != GL_OK) goto fail;
+  if (e != GL_OK) {
+    e = gl_error_context(e, "policy file '%s', group 'provenance'", path);
+    goto fail;
+  }
   GL_GOTO(e, r_string_data(f, "provenance/train_yaml", &p->train_yaml, path), fail);
   *out = p;
   return GL_OK;

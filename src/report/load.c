@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "gaitlab/h5.h"
 #include "report_internal.h"
 
 const char *const glrep_q_names[GLREP_NQ] = {"mean", "median", "p90_linear", "p90_hazen", "max"};
@@ -80,52 +81,14 @@ done:
   return err;
 }
 
-/* Attribute readers: return 1 when the attribute exists and was read. */
+/* Optional attributes: 1 when present and read, 0 otherwise (reports show what exists). */
 static int glrep_attr_str_(hid_t obj, const char *name, char **out) {
   *out = NULL;
-  if (H5Aexists(obj, name) <= 0) return 0;
-  hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
-  if (a < 0) return 0;
-  hid_t t = H5Aget_type(a);
-  int ok = 0;
-  if (H5Tget_class(t) == H5T_STRING) {
-    if (H5Tis_variable_str(t) > 0) {
-      hid_t mt = H5Tcopy(H5T_C_S1);
-      H5Tset_size(mt, H5T_VARIABLE);
-      H5Tset_cset(mt, H5Tget_cset(t)); /* gaitlab writes UTF-8; HDF5 will not convert */
-      char *s = NULL;
-      if (H5Aread(a, mt, &s) >= 0 && s) {
-        *out = glrep_strdup_(s);
-        ok = *out != NULL;
-      }
-      if (s) H5free_memory(s);
-      H5Tclose(mt);
-    } else {
-      size_t n = H5Tget_size(t);
-      char *s = calloc(n + 1, 1);
-      if (s && H5Aread(a, t, s) >= 0) {
-        *out = s;
-        ok = 1;
-      } else {
-        free(s);
-      }
-    }
-  }
-  H5Tclose(t);
-  H5Aclose(a);
-  return ok;
+  return H5Aexists(obj, name) > 0 && glh5_attr_read_string(obj, name, out) == GL_OK;
 }
 
 static int glrep_attr_double_(hid_t obj, const char *name, double *out) {
-  *out = NAN;
-  if (H5Aexists(obj, name) <= 0) return 0;
-  hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
-  if (a < 0) return 0;
-  hid_t t = H5Aget_type(a);
-  H5T_class_t c = H5Tget_class(t);
-  int ok = (c == H5T_FLOAT || c == H5T_INTEGER) && H5Aread(a, H5T_NATIVE_DOUBLE, out) >= 0;
-  H5Tclose(t);
-  H5Aclose(a);
+  int ok = H5Aexists(obj, name) > 0 && glh5_attr_read_double(obj, name, out) == GL_OK;
   if (!ok) *out = NAN;
   return ok;
 }

@@ -1,8 +1,11 @@
-/* Small HDF5 helpers shared by the io stage. Every call checks its HDF5 return value and
- * turns it into a gl_err naming the object, because HDF5's own error stack is silenced
- * (users should see one line, not a library traceback). */
-#ifndef GAITLAB_IO_H5UTIL_H
-#define GAITLAB_IO_H5UTIL_H
+/* HDF5 helpers (glh5_) used by every stage that reads or writes HDF5: recordings, analysis
+ * results, policy files, reports. Every call checks its HDF5 return value and turns it into
+ * a gl_err naming the object, because HDF5's own error stack is silenced (users should see
+ * one line, not a library traceback). Attribute writers replace an existing attribute of
+ * the same name; strings are written as variable-length UTF-8, and the readers accept both
+ * variable- and fixed-length strings, so files written by older versions stay readable. */
+#ifndef GAITLAB_H5_H
+#define GAITLAB_H5_H
 
 #include <hdf5.h>
 #include <stdint.h>
@@ -17,7 +20,9 @@ gl_err glh5_attr_int(hid_t obj, const char *name, long long value);
 gl_err glh5_attr_double(hid_t obj, const char *name, double value);
 /* Read a string attribute (variable or fixed length); *value malloc'd, caller frees. */
 gl_err glh5_attr_read_string(hid_t obj, const char *name, char **value);
+/* Numeric readers accept an integer or floating-point attribute of one element. */
 gl_err glh5_attr_read_int(hid_t obj, const char *name, long long *value);
+gl_err glh5_attr_read_double(hid_t obj, const char *name, double *value);
 
 /* Create a dataset of `rank` dims with optional chunk dims (NULL = contiguous). Collective
  * under MPI-IO (all ranks, same arguments). */
