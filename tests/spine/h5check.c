@@ -4,9 +4,16 @@
  *   h5check cycles FILE.h5             per-agent RF cycles counted by the run driver equal those the
  *                                      analysis found (/analysis/cycles/agent)
  *   h5check validity FILE.h5           samples finite before each agent's fall_step, NaN from it;
- *                                      prints "agents N fell F: i j ..." 
+ *                                      prints "agents N fell F: i j ..."
+ *   h5check acceptance FILE.h5...      the [train] acceptance criteria of a policy, from per-agent
+ *                                      data (/agents, /conditions; not the driver's summary): in
+ *                                      every condition the mean measured speed of each commanded
+ *                                      component within 10 % (pure forward) or 20 % (lateral,
+ *                                      yaw), >= 5 RF cycles per standing agent in pure forward
+ *                                      conditions, and < 1 % of all agents of all files fell
  * Exit status 0 = pass; failures are printed. */
 #include <hdf5.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -222,7 +229,79 @@ static int cycles(const char *path) {
   return failures != 0;
 }
 
+static int read_doubles(hid_t f, const char *path, double **out, hsize_t *n) {
+  hid_t d = H5Dopen2(f, path, H5P_DEFAULT);
+  if (d < 0) return -1;
+  hid_t sp = H5Dget_space(d);
+  hssize_t np = H5Sget_simple_extent_npoints(sp);
+  *n = (hsize_t)np;
+  *out = malloc(sizeof(double) * (np ? (size_t)np : 1));
+  herr_t st = H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, *out);
+  H5Sclose(sp);
+  H5Dclose(d);
+  return st < 0 ? -1 : 0;
+}
+
+static long acc_agents = 0, acc_fell = 0;
+
+static void acceptance_file(const char *path) {
+  hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (f < 0) { FAIL("cannot open %s", path); return; }
+  double *cu = NULL, *cv = NULL, *cr = NULL, *mv = NULL;
+  int *cond = NULL, *fell = NULL, *rf = NULL;
+  hsize_t nc = 0, n1 = 0, n2 = 0, na = 0, n3 = 0, n4 = 0, nm = 0;
+  if (read_doubles(f, "/conditions/u", &cu, &nc) < 0 || read_doubles(f, "/conditions/v", &cv, &n1) < 0 ||
+      read_doubles(f, "/conditions/r", &cr, &n2) < 0 || read_ints(f, "/agents/condition", &cond, &na) < 0 ||
+      read_ints(f, "/agents/fell", &fell, &n3) < 0 || read_ints(f, "/agents/rf_cycles", &rf, &n4) < 0 ||
+      read_doubles(f, "/agents/mean_velocity", &mv, &nm) < 0 || n1 != nc || n2 != nc || n3 != na ||
+      n4 != na || nm != 3 * na) {
+    FAIL("%s: missing or inconsistent /conditions or /agents datasets", path);
+    goto done;
+  }
+  for (hsize_t c = 0; c < nc; ++c) {
+    const double cmd[3] = {cu[c], cv[c], cr[c]};
+    const int forward = cv[c] == 0 && cr[c] == 0;
+    double sum[3] = {0, 0, 0};
+    int standing = 0, min_cycles = 1 << 30;
+    for (hsize_t a = 0; a < na; ++a) {
+      if ((hsize_t)cond[a] != c) continue;
+      ++acc_agents;
+      if (fell[a]) { ++acc_fell; continue; }
+      ++standing;
+      for (int k = 0; k < 3; ++k) sum[k] += mv[3 * a + (hsize_t)k];
+      if (rf[a] < min_cycles) min_cycles = rf[a];
+    }
+    if (standing == 0) { FAIL("%s: condition %llu: every agent fell", path, (unsigned long long)c); continue; }
+    printf("%s cond %llu: cmd (%.2f, %.2f, %.2f) meas (%.3f, %.3f, %.3f) standing %d min RF cycles %d\n",
+           path, (unsigned long long)c, cmd[0], cmd[1], cmd[2], sum[0] / standing, sum[1] / standing,
+           sum[2] / standing, standing, min_cycles);
+    for (int k = 0; k < 3; ++k) {
+      if (cmd[k] == 0) continue;
+      double rel = fabs(sum[k] / standing / cmd[k] - 1.0), tol = forward ? 0.10 : 0.20;
+      if (!(rel <= tol))
+        FAIL("%s: condition %llu: component %d measured %.3f vs command %.3f (%.1f %% > %.0f %%)", path,
+             (unsigned long long)c, k, sum[k] / standing, cmd[k], 100 * rel, 100 * tol);
+    }
+    if (forward && min_cycles < 5)
+      FAIL("%s: condition %llu: an agent made only %d RF cycles in the window (need >= 5)", path,
+           (unsigned long long)c, min_cycles);
+  }
+done:
+  free(cu); free(cv); free(cr); free(mv); free(cond); free(fell); free(rf);
+  H5Fclose(f);
+}
+
+static int acceptance(int nfiles, char **files) {
+  for (int i = 0; i < nfiles; ++i) acceptance_file(files[i]);
+  printf("acceptance: %ld agents, %ld fell (%.2f %%)\n", acc_agents, acc_fell,
+         acc_agents ? 100.0 * (double)acc_fell / (double)acc_agents : 0.0);
+  if (acc_agents == 0) FAIL("no agents");
+  else if (!(100 * acc_fell < acc_agents)) FAIL("%ld of %ld agents fell: not fewer than 1 %%", acc_fell, acc_agents);
+  return failures != 0;
+}
+
 int main(int argc, char **argv) {
+  if (argc >= 3 && strcmp(argv[1], "acceptance") == 0) return acceptance(argc - 2, argv + 2);
   if (argc == 3 && strcmp(argv[1], "cycles") == 0) return cycles(argv[2]);
   if (argc == 3 && strcmp(argv[1], "validity") == 0) return validity(argv[2]);
   if (argc == 4 && strcmp(argv[1], "compare") == 0) return compare(argv[2], argv[3]);
