@@ -27,6 +27,10 @@ gl_err glcli_run(const glcli_args *a, MPI_Comm comm);
 gl_err glcli_validate(const glcli_args *a, MPI_Comm comm);
 gl_err glcli_info(const glcli_args *a, MPI_Comm comm);
 gl_err glcli_train(const glcli_args *a, MPI_Comm comm);    /* src/train/cmd_train.c */
+/* `gaitlab validate` of a training YAML (src/train/cmd_train.c): the file is one when it has
+ * a train: or env: section. */
+int glcli_is_train_file(const glcli_args *a, MPI_Comm comm);
+gl_err glcli_validate_train(const glcli_args *a, MPI_Comm comm);
 gl_err glcli_analyze(const glcli_args *a, MPI_Comm comm);  /* src/analysis/cmd_analyze.c */
 gl_err glcli_report(const glcli_args *a, MPI_Comm comm);   /* src/report/cmd_report.c */
 

@@ -19,8 +19,8 @@ static const glcli_command glcli_commands_[] = {
     {"run", glcli_run, "gaitlab run EXP.yaml [--set KEY=VALUE]... [--resume] [--quiet]",
      "Simulate the experiment's agents over all ranks and record them into one HDF5 file\n"
      "(written to OUTPUT.partial, renamed when complete). --resume continues a killed run."},
-    {"validate", glcli_validate, "gaitlab validate EXP.yaml [--set KEY=VALUE]...",
-     "Check an experiment file and print its expanded condition table."},
+    {"validate", glcli_validate, "gaitlab validate EXP.yaml|TRAIN.yaml [--set KEY=VALUE]...",
+     "Check an experiment file (print its condition table) or a training file."},
     {"train", glcli_train, "gaitlab train TRAIN.yaml [--set KEY=VALUE]... [--resume] [--quiet]",
      "Train the MLP+LSTM actor-critic with PPO over all ranks (data-parallel); checkpoints\n"
      "every few minutes and on SIGTERM (exit 75); --resume continues bit-for-bit."},

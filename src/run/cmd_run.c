@@ -74,6 +74,7 @@ gl_err glcli_validate(const glcli_args *a, MPI_Comm comm) {
   const char *usage = "gaitlab validate EXP.yaml [--set KEY=VALUE]...";
   if (a->help) return glcli_print_keys(comm);
   GL_CALL(glcli_need_one_file(a, usage));
+  if (glcli_is_train_file(a, comm)) return glcli_validate_train(a, comm);
   glx_config cfg;
   gla_config acfg;
   GL_CALL(glcli_load_experiment(a, comm, &cfg, &acfg));

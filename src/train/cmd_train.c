@@ -505,3 +505,58 @@ done:
   glc_doc_destroy(doc);
   return err;
 }
+
+/* ------------------------------------------------------------------ validate -- */
+
+int glcli_is_train_file(const glcli_args *a, MPI_Comm comm) {
+  /* A training file is the one with a train: or env: section; the experiment schema has
+   * neither, so the check cannot misroute a valid experiment. Errors are left to the
+   * validator that follows. */
+  glc_doc *doc = NULL;
+  if (a->npositional != 1 ||
+      glc_doc_load_bcast(&doc, a->positional[0], a->sets, a->nsets, &comm) != GL_OK) {
+    gl_error_clear();
+    return 0;
+  }
+  int is = glc_doc_has(doc, "train") || glc_doc_has(doc, "env");
+  glc_doc_destroy(doc);
+  return is;
+}
+
+gl_err glcli_validate_train(const glcli_args *a, MPI_Comm comm) {
+  int rank, size;
+  MPI_Comm_rank(comm, &rank);
+  MPI_Comm_size(comm, &size);
+  glc_doc *doc = NULL;
+  train_cfg cfg;
+  gle_task task;
+  GL_CALL(glc_doc_load_bcast(&doc, a->positional[0], a->sets, a->nsets, &comm));
+  gl_err err = cfg_bind(doc, &cfg, &task, size);
+  if (err) {
+    char msg[2048];
+    snprintf(msg, sizeof msg, "%s", gl_errmsg());
+    err = gl_error_all(comm, err, "%s", msg);
+  } else if (rank == 0) {
+    const glt_params *p = &cfg.p;
+    printf("%s: valid. Training run '%s', seed %d -> %s\n", a->positional[0], cfg.name, cfg.seed,
+           cfg.output);
+    printf("terrain %s; episode %d steps of %g s x %d substeps; noise %s; pushes every %d "
+           "steps\n", terrain_choices[cfg.terrain], cfg.episode_steps, cfg.timestep,
+           cfg.decimation, cfg.obs_noise ? "on" : "off", cfg.push_interval);
+    printf("commands: u [%g, %g] m/s, v [%g, %g] m/s; %.0f %% of envs under the heading "
+           "controller (heading [%g, %g] rad), the rest yaw rate [%g, %g] rad/s\n",
+           cfg.cmd_u.v[0], cfg.cmd_u.v[1], cfg.cmd_v.v[0], cfg.cmd_v.v[1],
+           cfg.heading_command ? 100.0 * cfg.heading_fraction : 0.0, cfg.cmd_heading.v[0],
+           cfg.cmd_heading.v[1], cfg.cmd_yaw_rate.v[0], cfg.cmd_yaw_rate.v[1]);
+    printf("PPO: %d envs x %d steps = %lld samples per iteration, %d minibatches x %d epochs, "
+           "BPTT %d; budget %.4g M policy steps (%.0f iterations)\n", p->num_envs, p->horizon,
+           (long long)p->num_envs * p->horizon, p->minibatches, p->epochs, p->seq_len,
+           cfg.total_steps / 1e6, cfg.total_steps / ((double)p->num_envs * p->horizon));
+    if (size > 1) printf("%d ranks: %d-%d envs each\n", size, p->num_envs / size,
+                         (p->num_envs + size - 1) / size);
+    fflush(stdout);
+  }
+  glc_free(train_schema, NKEYS, &cfg);
+  glc_doc_destroy(doc);
+  return err;
+}
