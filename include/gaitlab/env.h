@@ -3,7 +3,9 @@
  * Split like MuJoCo itself: a gle_env is immutable after creation (the compiled model,
  * the task parameters, resolved body/geom ids) and is shared by all agents of a rank; a
  * gle_agent is one robot's mutable state (mjData, its own friction, command, PD/air-time
- * bookkeeping, random streams keyed by (seed, global index)). Nothing about an agent
+ * bookkeeping, random streams keyed by (seed, global index)). The one exception: agents
+ * share the env's mjModel and each writes its friction into it before using it, so the
+ * agents of one env must be used from one thread at a time. Nothing about an agent
  * depends on which rank or batch it is in.
  *
  * Facts: ../shared/reference/anymal_c_model.md and rl_task_and_ppo.md. Joint/action order
@@ -33,7 +35,12 @@ enum {
   GLE_R_ACTION_RATE, GLE_R_NTERMS
 };
 
-typedef enum gle_terrain { GLE_TERRAIN_PLANE = 0, GLE_TERRAIN_ROUGH = 1 } gle_terrain;
+/* PLANE; ROUGH: one random-uniform height field; CURRICULUM: Isaac Gym's 10-level x
+ * 20-column terrain curriculum (rl_task_and_ppo.md §9, models/anymal_c_curriculum.xml) with
+ * per-agent levels updated at every reset. */
+typedef enum gle_terrain {
+  GLE_TERRAIN_PLANE = 0, GLE_TERRAIN_ROUGH = 1, GLE_TERRAIN_CURRICULUM = 2
+} gle_terrain;
 
 /* Task parameters; gle_task_defaults() gives the authors' values (with gaitlab's quirk
  * fixes: exactly `decimation` substeps, recomputed obs after reset). */
@@ -55,14 +62,21 @@ typedef struct gle_task {
   int heading_command;         /* 1 = yaw rate from heading controller (training) */
   double reward_scale[GLE_R_NTERMS]; /* config scales (multiplied by dt inside) */
   double base_height_target;   /* 0.52 */
-  gle_terrain terrain;         /* PLANE, or ROUGH: models/anymal_c_terrain.xml height field */
-  uint64_t terrain_seed;       /* ROUGH: heights from GLR_TERRAIN (terrain_seed, 0); every rank
-                                  builds the same terrain */
+  gle_terrain terrain;         /* PLANE, ROUGH (models/anymal_c_terrain.xml height field) or
+                                  CURRICULUM (models/anymal_c_curriculum.xml) */
+  uint64_t terrain_seed;       /* ROUGH: heights from GLR_TERRAIN (terrain_seed, 0); CURRICULUM:
+                                  tile (level, col) from (terrain_seed, 20 level + col); every
+                                  rank builds the same terrain */
   double terrain_amp;          /* ROUGH: heights U{0, 0.005, ..., amp} m on a 0.2 m grid,
                                   bilinear to 0.1 m (Isaac's random_uniform_terrain); 0.1 */
   double init_q_lo, init_q_hi; /* reset q = default * U(lo, hi): 0.5, 1.5 */
   double init_qd;              /* reset qdot U(-x, x): 0.1 */
   double spawn_xy;             /* reset base xy jitter U(-x, x) */
+  int curriculum_envs;         /* CURRICULUM: global env count spread over the 20 columns in
+                                  blocks (agent index i gets column floor(20 i / n), Isaac's
+                                  floor(i / (n / 20))); 20 by default (column = i mod 20) */
+  int curriculum_wrap;         /* CURRICULUM: 1 = a level above 9 wraps to 0 (Isaac, quirk Q7);
+                                  0 = it stays at 9 */
 } gle_task;
 
 void gle_task_defaults(gle_task *task);
@@ -80,13 +94,29 @@ const void *gle_env_mjmodel(const gle_env *env);
 gl_err gle_agent_create(gle_agent **agent, const gle_env *env, uint64_t seed, uint64_t index);
 void gle_agent_destroy(gle_agent *agent);
 void *gle_agent_mjdata(gle_agent *agent);
-/* The agent's own mjModel (a copy of the env's carrying this agent's friction). */
+/* The env's mjModel with this agent's friction written into it (agents share one model; the
+ * friction stays valid until another agent of the same env is used). */
 const void *gle_agent_mjmodel(const gle_agent *agent);
 
 /* Start a new episode: randomised joints/spawn from the agent's stream, command
  * cmd = (u m/s, v m/s, r rad/s). With heading_command the third entry is the heading
- * target psi (rad) and r is computed every step. Clears previous action, air time. */
+ * target psi (rad) and r is computed every step. Clears previous action, air time.
+ * On CURRICULUM terrain, if the agent has stepped since its last reset (Isaac skips the
+ * update before init_done), the level first moves by the finished episode as Isaac's
+ * update_terrain_level: with D the horizontal distance of the base from the episode's origin,
+ * down 1 if D < |cmd_xy| * T * 0.25 (cmd_xy: the finished episode's command; T = the
+ * configured episode length episode_steps x policy dt, Isaac's max_episode_length_s), up 1 if
+ * D > 4 m (half a tile), clipped at >= 0, then mod 10 or saturated at 9 (curriculum_wrap).
+ * The robot spawns 0.62 m above the origin of its tile (level, column) plus the xy jitter. */
 gl_err gle_agent_reset(gle_agent *agent, const double cmd[3]);
+
+/* Curriculum terrain level (0..9) and column (0..19) of the agent; 0, 0 on other terrains.
+ * set_terrain_level moves the agent to another level (its next reset spawns there). */
+int gle_agent_terrain_level(const gle_agent *agent);
+int gle_agent_terrain_column(const gle_agent *agent);
+gl_err gle_agent_set_terrain_level(gle_agent *agent, int level);
+/* World origin (x, y, z; m) of the agent's current tile: where its episodes start. */
+void gle_agent_terrain_origin(const gle_agent *agent, double origin[3]);
 
 /* Choose this agent's yaw command mode (default: the task's heading_command): 1 = the third
  * command entry is a heading target and r follows the heading controller, 0 = it is a
@@ -136,7 +166,9 @@ void gle_agent_push(gle_agent *agent, double vx, double vy);
 
 int gle_agent_steps(const gle_agent *agent);     /* policy steps since reset */
 double gle_agent_friction(const gle_agent *agent);
-/* Save/restore the whole mutable state (for training checkpoints); size in bytes. */
+/* Save/restore the whole mutable state (for training checkpoints); size in bytes. On
+ * CURRICULUM terrain the record ends with the terrain level (int64); other terrains keep
+ * the original record. */
 size_t gle_agent_state_size(const gle_agent *agent);
 gl_err gle_agent_state_save(const gle_agent *agent, void *buf);
 gl_err gle_agent_state_load(gle_agent *agent, const void *buf);

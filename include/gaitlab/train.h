@@ -256,7 +256,11 @@ typedef struct glt_command_ranges {
 } glt_command_ranges;
 
 /* Create `n` ANYmal agents with global indices first..first+n-1 (the ctx owns the gle_env
- * and agents). Metrics: lin-vel xy tracking error (m/s), yaw-rate error (rad/s). */
+ * and agents). Metrics: lin-vel xy tracking error (m/s), yaw-rate error (rad/s), and on
+ * curriculum terrain a third, the terrain level of the episode in progress (its mean is
+ * the mean level over envs). On curriculum terrain task->curriculum_envs should be the
+ * global env count (columns are assigned by global index in blocks). The curriculum level
+ * is part of each env's saved state (appended to the gle_agent record). */
 gl_err glt_anymal_create(glt_env *env, const gle_task *task, const glt_command_ranges *cmd,
                          uint64_t seed, int64_t first, int n);
 void glt_anymal_destroy(glt_env *env);

@@ -135,20 +135,77 @@ typedef struct gle_make_args {
 
 static void gle_make_fn(void *p) {
   gle_make_args *a = p;
-  a->m = mj_copyModel(NULL, a->src);
-  if (a->m) a->d = mj_makeData(a->m);
+  a->d = mj_makeData(a->src);
+}
+
+/* Write this agent's friction into the shared model. MuJoCo mixes a contact pair's
+ * friction by max, so giving every geom (robot and terrain) the same value makes that value
+ * the effective coefficient. Everything else in the model is common to all agents, so the
+ * shared model then equals the per-agent copy the agents used to own, bit for bit. */
+static void gle_agent_bind(const gle_agent *a) {
+  mjModel *m = a->m;
+  for (int g = 0; g < m->ngeom; ++g) m->geom_friction[3 * g] = a->b.friction;
 }
 
 static void gle_forward_fn(void *p) {
   gle_agent *a = p;
+  gle_agent_bind(a);
   mj_forward(a->m, a->d);
+}
+
+/* ---- curriculum ---------------------------------------------------------------------- */
+int gle_curriculum_next_level(int level, double dist, double cmd_xy, double episode_s,
+                              double tile_len, int nlevels, int wrap) {
+  /* Isaac: levels -= dist < |cmd| * T * 0.25; levels += dist > len / 2; clip(0) % rows */
+  level -= dist < cmd_xy * episode_s * 0.25;
+  level += dist > tile_len / 2;
+  if (level < 0) level = 0;
+  if (wrap) return level % nlevels;
+  return level > nlevels - 1 ? nlevels - 1 : level;
+}
+
+int gle_curriculum_column(uint64_t index, int nenvs) {
+  /* floor(i / (n / 20)) = floor(20 i / n), in exact integer arithmetic */
+  uint64_t i = index % (uint64_t)nenvs;
+  return (int)(i * GLE_CUR_COLS / (uint64_t)nenvs);
+}
+
+static void gle_agent_place(gle_agent *a, int level) {
+  const gle_env *e = a->env;
+  a->level = level;
+  if (e->task.terrain == GLE_TERRAIN_CURRICULUM) {
+    memcpy(a->origin, e->origin[level][a->col], sizeof a->origin);
+  } else {
+    a->origin[0] = a->origin[1] = 0.0;
+    a->origin[2] = e->spawn_z;
+  }
+}
+
+int gle_agent_terrain_level(const gle_agent *a) { return a->level; }
+int gle_agent_terrain_column(const gle_agent *a) { return a->col; }
+void gle_agent_terrain_origin(const gle_agent *a, double origin[3]) {
+  memcpy(origin, a->origin, sizeof a->origin);
+}
+
+gl_err gle_agent_set_terrain_level(gle_agent *a, int level) {
+  if (a->env->task.terrain != GLE_TERRAIN_CURRICULUM)
+    return level == 0 ? GL_OK : gl_error(GL_ERR_INPUT, "env: terrain levels need curriculum terrain");
+  if (level < 0 || level >= GLE_CUR_LEVELS)
+    return gl_error(GL_ERR_INPUT, "env: terrain level %d out of range [0, %d]", level,
+                    GLE_CUR_LEVELS - 1);
+  gle_agent_place(a, level);
+  return GL_OK;
 }
 
 /* Default pose at the spawn height, zero velocity: a valid state before the first reset. */
 static void gle_agent_pose_default(gle_agent *a) {
   const gle_env *e = a->env;
   mj_resetData(a->m, a->d);
-  a->d->qpos[2] = 0.62 + e->spawn_z;
+  if (e->task.terrain == GLE_TERRAIN_CURRICULUM) { /* plane/rough keep the model's qpos0 xy */
+    a->d->qpos[0] = a->origin[0];
+    a->d->qpos[1] = a->origin[1];
+  }
+  a->d->qpos[2] = 0.62 + a->origin[2];
   a->d->qpos[3] = 1.0;
   a->d->qpos[4] = a->d->qpos[5] = a->d->qpos[6] = 0.0;
   for (int j = 0; j < GLE_NJ; ++j) a->d->qpos[e->qadr[j]] = e->task.default_q[j];
@@ -169,18 +226,19 @@ gl_err gle_agent_create(gle_agent **out, const gle_env *env, uint64_t seed, uint
   glr_init(&a->s_push, seed, index, GLR_PUSH);
   gle_make_args ma = {env->m, NULL, NULL};
   GL_GOTO(err, gle_mj_guard(gle_make_fn, &ma), fail);
-  a->m = ma.m;
+  a->m = env->m;
   a->d = ma.d;
-  if (!a->m || !a->d) {
-    err = gl_error(GL_ERR_NOMEM, "cannot allocate MuJoCo model/data for agent %llu",
+  if (!a->d) {
+    err = gl_error(GL_ERR_NOMEM, "cannot allocate MuJoCo data for agent %llu",
                    (unsigned long long)index);
     goto fail;
   }
-  /* Own friction: MuJoCo mixes a contact pair's friction by max, so giving every geom
-   * (robot and terrain) the same value makes that value the effective coefficient. */
-  double mu = glr_uniform_range(&a->s_friction, env->task.friction_lo, env->task.friction_hi);
-  a->b.friction = mu;
-  for (int g = 0; g < a->m->ngeom; ++g) a->m->geom_friction[3 * g] = mu;
+  /* Own friction, written into the shared model whenever this agent uses it */
+  a->b.friction = glr_uniform_range(&a->s_friction, env->task.friction_lo, env->task.friction_hi);
+  /* Isaac: column from the global index, every env starts at level 0 (maxInitMapLevel 0) */
+  a->col = env->task.terrain == GLE_TERRAIN_CURRICULUM
+               ? gle_curriculum_column(index, env->task.curriculum_envs) : 0;
+  gle_agent_place(a, 0);
   gle_agent_pose_default(a);
   GL_GOTO(err, gle_mj_guard(gle_forward_fn, a), fail);
   *out = a;
@@ -193,12 +251,14 @@ fail:
 void gle_agent_destroy(gle_agent *a) {
   if (!a) return;
   if (a->d) mj_deleteData(a->d);
-  if (a->m) mj_deleteModel(a->m);
-  free(a);
+  free(a); /* a->m belongs to the env */
 }
 
 void *gle_agent_mjdata(gle_agent *a) { return a->d; }
-const void *gle_agent_mjmodel(const gle_agent *a) { return a->m; }
+const void *gle_agent_mjmodel(const gle_agent *a) {
+  gle_agent_bind(a);
+  return a->m;
+}
 int gle_agent_steps(const gle_agent *a) { return (int)a->b.steps; }
 double gle_agent_friction(const gle_agent *a) { return a->b.friction; }
 
@@ -231,8 +291,17 @@ gl_err gle_agent_reset(gle_agent *a, const double cmd[3]) {
   const gle_task *t = &e->task;
   for (int i = 0; i < 3; ++i)
     if (!isfinite(cmd[i])) return gl_error(GL_ERR_INPUT, "env: non-finite command");
-  gle_agent_pose_default(a);
   mjData *d = a->d;
+  if (t->terrain == GLE_TERRAIN_CURRICULUM && a->b.steps > 0) {
+    /* the finished episode moves the level (Isaac's update_terrain_level; a NaN state
+     * compares false both ways and keeps it) */
+    double dist = hypot(d->qpos[0] - a->origin[0], d->qpos[1] - a->origin[1]);
+    double cmd_xy = hypot(a->b.cmd[0], a->b.cmd[1]);
+    gle_agent_place(a, gle_curriculum_next_level(a->level, dist, cmd_xy,
+                                                 t->episode_steps * e->policy_dt, GLE_CUR_TILE,
+                                                 GLE_CUR_LEVELS, t->curriculum_wrap));
+  }
+  gle_agent_pose_default(a);
   /* Fixed draw count per reset (12 + 12 + 2) keeps the stream position a function of the
    * number of resets only. */
   for (int j = 0; j < GLE_NJ; ++j)
@@ -241,6 +310,10 @@ gl_err gle_agent_reset(gle_agent *a, const double cmd[3]) {
     d->qvel[e->dadr[j]] = glr_uniform_range(&a->s_pose, -t->init_qd, t->init_qd);
   d->qpos[0] = glr_uniform_range(&a->s_pose, -t->spawn_xy, t->spawn_xy);
   d->qpos[1] = glr_uniform_range(&a->s_pose, -t->spawn_xy, t->spawn_xy);
+  if (t->terrain == GLE_TERRAIN_CURRICULUM) {
+    d->qpos[0] += a->origin[0];
+    d->qpos[1] += a->origin[1];
+  }
   GL_CALL(gle_mj_guard(gle_forward_fn, a));
 
   a->b.steps = 0;
@@ -338,6 +411,7 @@ static void gle_substeps_fn(void *p) {
   const gle_task *t = &e->task;
   mjModel *m = a->m;
   mjData *d = a->d;
+  gle_agent_bind(a);
   int bad0 = gle_bad_count(d);
   for (int k = 0; k < t->decimation; ++k) {
     for (int j = 0; j < GLE_NJ; ++j) {
@@ -467,8 +541,15 @@ static size_t gle_state_ndoubles(const mjModel *m) {
   return (size_t)(m->nq + m->nv + m->na + m->nu + m->nv);
 }
 
-size_t gle_agent_state_size(const gle_agent *a) {
+static size_t gle_state_base_size(const gle_agent *a) {
   return sizeof(gle_state_hdr) + sizeof(gle_book) + gle_state_ndoubles(a->m) * sizeof(double);
+}
+
+/* Curriculum agents append their level; plane/rough records are unchanged so older
+ * checkpoints still load. */
+size_t gle_agent_state_size(const gle_agent *a) {
+  return gle_state_base_size(a) +
+         (a->env->task.terrain == GLE_TERRAIN_CURRICULUM ? sizeof(int64_t) : 0);
 }
 
 gl_err gle_agent_state_save(const gle_agent *a, void *buf) {
@@ -484,7 +565,11 @@ gl_err gle_agent_state_save(const gle_agent *a, void *buf) {
   memcpy(p, d->qvel, sizeof(double) * m->nv), p += sizeof(double) * m->nv;
   if (m->na) memcpy(p, d->act, sizeof(double) * m->na), p += sizeof(double) * m->na;
   memcpy(p, d->ctrl, sizeof(double) * m->nu), p += sizeof(double) * m->nu;
-  memcpy(p, d->qacc_warmstart, sizeof(double) * m->nv);
+  memcpy(p, d->qacc_warmstart, sizeof(double) * m->nv), p += sizeof(double) * m->nv;
+  if (a->env->task.terrain == GLE_TERRAIN_CURRICULUM) {
+    int64_t level = a->level;
+    memcpy(p, &level, sizeof level);
+  }
   return GL_OK;
 }
 
@@ -510,8 +595,16 @@ gl_err gle_agent_state_load(gle_agent *a, const void *buf) {
   if (b.friction != a->b.friction)
     return gl_error(GL_ERR_INPUT, "env: agent state friction %g differs from the agent's %g",
                     b.friction, a->b.friction);
+  int64_t level = 0;
+  if (a->env->task.terrain == GLE_TERRAIN_CURRICULUM) {
+    memcpy(&level, (const unsigned char *)buf + gle_state_base_size(a), sizeof level);
+    if (level < 0 || level >= GLE_CUR_LEVELS)
+      return gl_error(GL_ERR_INPUT, "env: agent state terrain level %lld out of range",
+                      (long long)level);
+  }
   mj_resetData(m, d);
   a->b = b;
+  gle_agent_place(a, (int)level);
   memcpy(d->qpos, p, sizeof(double) * m->nq), p += sizeof(double) * m->nq;
   memcpy(d->qvel, p, sizeof(double) * m->nv), p += sizeof(double) * m->nv;
   if (m->na) memcpy(d->act, p, sizeof(double) * m->na), p += sizeof(double) * m->na;

@@ -58,6 +58,8 @@ void gle_task_defaults(gle_task *t) {
   t->init_q_hi = 1.5;
   t->init_qd = 0.1;
   t->spawn_xy = 0.5;
+  t->curriculum_envs = 20;
+  t->curriculum_wrap = 1;
 }
 
 /* ---- MuJoCo error plumbing ------------------------------------------------------------
@@ -132,6 +134,11 @@ static gl_err gle_check_task(const gle_task *t) {
     return gl_error(GL_ERR_INPUT, "env: push_interval %d must be >= 0", t->push_interval);
   if (!(t->init_q_hi >= t->init_q_lo) || t->init_qd < 0 || t->spawn_xy < 0)
     return gl_error(GL_ERR_INPUT, "env: invalid reset randomisation ranges");
+  if (t->terrain != GLE_TERRAIN_PLANE && t->terrain != GLE_TERRAIN_ROUGH &&
+      t->terrain != GLE_TERRAIN_CURRICULUM)
+    return gl_error(GL_ERR_INPUT, "env: unknown terrain kind %d", (int)t->terrain);
+  if (t->terrain == GLE_TERRAIN_CURRICULUM && t->curriculum_envs < 1)
+    return gl_error(GL_ERR_INPUT, "env: curriculum_envs %d must be >= 1", t->curriculum_envs);
   return GL_OK;
 }
 
@@ -159,7 +166,7 @@ static gl_err gle_resolve(gle_env *e) {
   if (m->jnt_type[root] != mjJNT_FREE || m->jnt_qposadr[root] != 0)
     return gl_error(GL_ERR_INPUT, "joint 'root' must be the first joint and free");
   GL_CALL(gle_find(m, mjOBJ_GEOM, "base", &e->base_geom));
-  GL_CALL(gle_find(m, mjOBJ_GEOM, e->task.terrain == GLE_TERRAIN_ROUGH ? "terrain" : "floor",
+  GL_CALL(gle_find(m, mjOBJ_GEOM, e->task.terrain == GLE_TERRAIN_PLANE ? "floor" : "terrain",
                    &e->terrain_geom));
   GL_CALL(GL_ALLOC(e->geom_role, m->ngeom));
   GL_CALL(GL_ALLOC(e->geom_leg, m->ngeom));
@@ -194,11 +201,10 @@ gl_err gle_env_create(gle_env **out, const gle_task *task) {
   if (task->model_path && task->model_path[0]) {
     snprintf(e->model_path, sizeof e->model_path, "%s", task->model_path);
   } else {
-    GL_GOTO(err,
-            gl_resource_path(task->terrain == GLE_TERRAIN_ROUGH ? "models/anymal_c_terrain.xml"
-                                                                : "models/anymal_c.xml",
-                             e->model_path, sizeof e->model_path),
-            fail);
+    const char *model = task->terrain == GLE_TERRAIN_ROUGH        ? "models/anymal_c_terrain.xml"
+                        : task->terrain == GLE_TERRAIN_CURRICULUM ? "models/anymal_c_curriculum.xml"
+                                                                  : "models/anymal_c.xml";
+    GL_GOTO(err, gl_resource_path(model, e->model_path, sizeof e->model_path), fail);
   }
   e->task.model_path = e->model_path;
 
@@ -221,6 +227,7 @@ gl_err gle_env_create(gle_env **out, const gle_task *task) {
   GL_GOTO(err, gle_resolve(e), fail);
   e->policy_dt = task->decimation * task->timestep;
   if (task->terrain == GLE_TERRAIN_ROUGH) GL_GOTO(err, gle_terrain_build(e), fail);
+  if (task->terrain == GLE_TERRAIN_CURRICULUM) GL_GOTO(err, gle_terrain_build_curriculum(e), fail);
   *out = e;
   return GL_OK;
 fail:

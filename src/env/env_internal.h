@@ -20,10 +20,30 @@ typedef struct gle_heightmap {
   double *h; /* nx * ny, owned */
 } gle_heightmap;
 
+/* Terrain curriculum (rl_task_and_ppo.md §9): 10 levels along x, 20 terrain columns along y,
+ * 8 x 8 m tiles of 80 x 80 samples. */
+#define GLE_CUR_LEVELS 10
+#define GLE_CUR_COLS 20
+#define GLE_CUR_TILE 8.0
+#define GLE_CUR_TILE_PX 80
+#define GLE_CUR_OBSTACLES 40
+
+typedef enum gle_curriculum_kind {
+  GLE_CUR_SLOPE = 0,      /* columns 0-1: pyramid slope (column 0 sunk) */
+  GLE_CUR_ROUGH_SLOPE,    /* 2-3: the same plus +-0.1 m noise (column 2 sunk) */
+  GLE_CUR_STAIRS_DOWN,    /* 4-10: pyramid stairs with negative steps */
+  GLE_CUR_STAIRS_UP,      /* 11-15 */
+  GLE_CUR_OBSTACLES_KIND  /* 16-19: 40 discrete rectangles */
+} gle_curriculum_kind;
+
 struct gle_env {
   gle_task task;
   char model_path[4096];
-  mjModel *m;              /* compiled model; agents copy it (friction is per agent) */
+  /* Compiled model, shared by all agents of this env: its geom friction is the only part
+   * that differs per agent, and each agent writes its own value in before it uses the model
+   * (agents of a rank run sequentially). A copy per agent would cost ~10 MB each with the
+   * curriculum's 1200 x 2000 height field. */
+  mjModel *m;
   int qadr[GLE_NJ];        /* qpos address of each joint, Isaac order */
   int dadr[GLE_NJ];        /* qvel address */
   int act[GLE_NJ];         /* actuator driving that joint */
@@ -36,6 +56,8 @@ struct gle_env {
   double policy_dt;        /* decimation * timestep (nominal, used by rewards/air time) */
   gle_heightmap *hmap;     /* NULL on a plane */
   double spawn_z;          /* terrain origin height under the spawn point */
+  double origin[GLE_CUR_LEVELS][GLE_CUR_COLS][3]; /* CURRICULUM: tile origins (Isaac's
+                                                     env_origins), world m */
 };
 
 /* Per-agent bookkeeping that is not in mjData (saved with checkpoints). */
@@ -52,12 +74,17 @@ typedef struct gle_book {
 
 struct gle_agent {
   const gle_env *env;
-  mjModel *m; /* own copy, carries this agent's friction */
+  mjModel *m; /* the env's model (shared): bind this agent's friction before using it */
   mjData *d;
   uint64_t seed, index;
   glr_stream s_pose, s_friction, s_noise, s_push;
   int heading; /* 1: cmd[2] is a heading target (gle_agent_set_heading_mode) */
   gle_book b;
+  /* Terrain origin of the next episode: (0, 0, spawn_z) on plane/rough; on the curriculum
+   * the centre of tile (level, col). Kept out of gle_book so the plane/rough checkpoint
+   * record stays as it was; the level is appended to the record for curriculum terrain. */
+  int level, col;
+  double origin[3];
 };
 
 /* Kinematic quantities of the base, from qpos/qvel alone. */
@@ -76,6 +103,23 @@ void gle_base_state_get(const gle_env *env, const mjData *d, gle_base_state *bs)
 double gle_terrain_height(const gle_env *env, double x, double y);
 /* Build the rough-terrain height map and write it into the model's hfield (GLR_TERRAIN). */
 gl_err gle_terrain_build(gle_env *env);
+/* Curriculum terrain: the Isaac tile (level, col) in height units of 0.005 m, [x][y] with
+ * 80 x 80 samples (random parts from (terrain_seed, level * 20 + col, GLR_TERRAIN)); the kind
+ * of a column; a tile's origin height (max over the central samples 30..49, m); and the
+ * build of the whole height field and origins into env (also moves the plane under it). */
+void gle_curriculum_tile(uint64_t terrain_seed, int level, int col, int32_t *raw);
+gle_curriculum_kind gle_curriculum_column_kind(int col);
+double gle_curriculum_tile_origin_z(const int32_t *raw);
+gl_err gle_terrain_build_curriculum(gle_env *env);
+/* Isaac's update_terrain_level for one env: down 1 if the distance walked from the origin
+ * dist < |cmd_xy| * episode_s * 0.25, up 1 if dist > tile_len / 2, then clipped at >= 0
+ * and taken mod nlevels (wrap, quirk Q7) or saturated at nlevels - 1. */
+int gle_curriculum_next_level(int level, double dist, double cmd_xy, double episode_s,
+                              double tile_len, int nlevels, int wrap);
+/* The column of the env with global index `index` when `nenvs` envs are spread over the 20
+ * columns in blocks (Isaac: floor(i / (nenvs / 20))); indices >= nenvs wrap modulo nenvs. */
+int gle_curriculum_column(uint64_t index, int nenvs);
+
 /* The 140 scan points (world xy) for a base at pos with the given yaw. */
 void gle_height_points(const double pos[3], double yaw, double pts[GLE_NHEIGHT][2]);
 

@@ -28,6 +28,7 @@ typedef struct train_cfg {
   int terrain;
   int terrain_seed;
   double terrain_amp;
+  int curriculum_wrap;
   char *model;
   double timestep;
   int decimation, extra_substep, episode_steps, obs_noise;
@@ -52,7 +53,7 @@ typedef struct train_cfg {
   double checkpoint_minutes;
 } train_cfg;
 
-static const char *const terrain_choices[] = {"plane", "rough", NULL};
+static const char *const terrain_choices[] = {"plane", "rough", "curriculum", NULL};
 
 #define K(path, type, field, lo, hi, flags, help) \
   {path, type, offsetof(train_cfg, field), lo, hi, flags, NULL, help}
@@ -68,10 +69,14 @@ static const glc_key train_schema[] = {
       "output directory: checkpoint.h5, train_log.h5, policy.h5 (-o overrides)"),
     K("env", GLC_SECTION, terrain, 0, 0, 0, "the ANYmal C task (rl_task_and_ppo.md)"),
     {"env.terrain", GLC_ENUM, offsetof(train_cfg, terrain), 0, 0, 0, terrain_choices,
-     "plane or rough"},
+     "plane, rough (one random height field) or curriculum (Isaac's 10 levels x 20 terrain "
+     "columns of 8 m tiles; per-env level moved at every reset, rl_task_and_ppo.md §9)"},
     K("env.terrain_seed", GLC_INT, terrain_seed, 0, 2147483647, 0,
-      "rough: seed of the height field (same on every rank)"),
+      "rough/curriculum: seed of the height field's random parts (same on every rank)"),
     K("env.terrain_amp", GLC_REAL, terrain_amp, 0, 2, 0, "rough: max height of the random field, m"),
+    K("env.curriculum_wrap", GLC_BOOL, curriculum_wrap, 0, 0, 0,
+      "curriculum: a level above the top (9) wraps to 0 as in the authors' run (quirk Q7, "
+      "true); false keeps it at 9"),
     K("env.model", GLC_STRING, model, 0, 0, 0, "MJCF path (default: shipped models/anymal_c.xml)"),
     K("env.timestep", GLC_REAL, timestep, 0, 0.05, GLC_OPEN_MIN, "physics step, s (0.005)"),
     K("env.decimation", GLC_INT, decimation, 1, 100, 0, "PD substeps per policy step (4)"),
@@ -163,6 +168,7 @@ static void cfg_defaults(train_cfg *c, gle_task *task) {
   c->terrain = (int)task->terrain;
   c->terrain_seed = (int)task->terrain_seed;
   c->terrain_amp = task->terrain_amp;
+  c->curriculum_wrap = task->curriculum_wrap;
   c->model = (char *)task->model_path;
   c->timestep = task->timestep;
   c->decimation = task->decimation;
@@ -229,6 +235,9 @@ static gl_err cfg_bind(const glc_doc *doc, train_cfg *c, gle_task *task, int nra
   task->terrain = (gle_terrain)c->terrain;
   task->terrain_seed = (uint64_t)c->terrain_seed;
   task->terrain_amp = c->terrain_amp;
+  task->curriculum_wrap = c->curriculum_wrap;
+  /* Isaac assigns terrain columns in blocks of num_envs / 20 by global index */
+  task->curriculum_envs = c->p.num_envs;
   task->model_path = c->model;
   task->timestep = c->timestep;
   task->decimation = c->decimation;
@@ -253,7 +262,7 @@ static gl_err cfg_bind(const glc_doc *doc, train_cfg *c, gle_task *task, int nra
 
 enum { C_ITER, C_STEPS, C_WALL, C_REW, C_RET, C_LEN, C_EPS, C_FALL, C_INVALID, C_LINERR,
        C_YAWERR, C_KL, C_LR, C_LA, C_LC, C_LB, C_ENT, C_CLIP, C_GN, C_STD, C_EV, C_R0, C_KL0,
-       C_SPS, C_TPHYS, C_TNET, C_TUPD, C_TTOT, C_NCOLS };
+       C_SPS, C_TPHYS, C_TNET, C_TUPD, C_TTOT, C_LEVEL, C_NCOLS };
 
 static const glt_log_column log_cols[C_NCOLS] = {
     {"iteration", "1", "iteration number (1-based)"},
@@ -284,9 +293,12 @@ static const glt_log_column log_cols[C_NCOLS] = {
     {"t_network", "s", "rollout time in the network (forward, sampling)"},
     {"t_update", "s", "PPO update time"},
     {"t_iteration", "s", "iteration wall time"},
+    {"terrain_level", "1",
+     "curriculum terrain: mean level (0-9) over envs and steps of the iteration; NaN on other "
+     "terrains"},
 };
 
-static void log_row(const glt_iter_stats *s, double *r) {
+static void log_row(const glt_iter_stats *s, int curriculum, double *r) {
   r[C_ITER] = (double)s->iteration, r[C_STEPS] = s->policy_steps, r[C_WALL] = s->wall_seconds;
   r[C_REW] = s->mean_reward, r[C_RET] = s->mean_return, r[C_LEN] = s->mean_length;
   r[C_EPS] = s->episodes, r[C_FALL] = s->fall_rate, r[C_INVALID] = s->invalid;
@@ -296,16 +308,19 @@ static void log_row(const glt_iter_stats *s, double *r) {
   r[C_STD] = s->std_mean, r[C_EV] = s->explained_var, r[C_R0] = s->first_ratio_dev;
   r[C_KL0] = s->first_kl, r[C_SPS] = s->steps_per_s, r[C_TPHYS] = s->t_physics;
   r[C_TNET] = s->t_network, r[C_TUPD] = s->t_update, r[C_TTOT] = s->t_total;
+  r[C_LEVEL] = curriculum ? s->metric[2] : NAN;
 }
 
-static void progress_line(const char *name, const glt_iter_stats *s) {
+static void progress_line(const char *name, const glt_iter_stats *s, int curriculum) {
+  char level[32] = "";
+  if (curriculum) snprintf(level, sizeof level, " | level %.2f", s->metric[2]);
   gl_log("%s it %lld | %.3gM steps | rew/step %.4f ret %.3g len %.0f fall %.2f | "
          "err v %.3f m/s yaw %.3f rad/s | kl %.4f lr %.2g std %.3f ev %.2f | "
-         "%.0f steps/s (phys %.2fs net %.2fs upd %.2fs) | r0-1 %.1e",
+         "%.0f steps/s (phys %.2fs net %.2fs upd %.2fs) | r0-1 %.1e%s",
          name, (long long)s->iteration, s->policy_steps / 1e6, s->mean_reward, s->mean_return,
          s->mean_length, s->fall_rate, s->metric[0], s->metric[1], s->kl, s->lr, s->std_mean,
          s->explained_var, s->steps_per_s, s->t_physics, s->t_network, s->t_update,
-         s->first_ratio_dev);
+         s->first_ratio_dev, level);
 }
 
 /* --------------------------------------------------------------- helpers -- */
@@ -463,9 +478,9 @@ gl_err glcli_train(const glcli_args *a, MPI_Comm comm) {
     GL_GOTO(err, glt_trainer_iterate(tr, &st), done);
     if (rank == 0) {
       double row[C_NCOLS];
-      log_row(&st, row);
+      log_row(&st, task.terrain == GLE_TERRAIN_CURRICULUM, row);
       err = glt_log_append(log, row);
-      if (!a->quiet) progress_line(cfg.name, &st);
+      if (!a->quiet) progress_line(cfg.name, &st, task.terrain == GLE_TERRAIN_CURRICULUM);
     }
     GL_GOTO(err, gl_agree(comm, err), done);
     /* one reduction decides both: a stop signal on any rank, rank 0's checkpoint clock */

@@ -16,7 +16,10 @@ typedef struct anymal_ctx {
   int n;
 } anymal_ctx;
 
-static const char *const anymal_metric_names[] = {"lin_vel_xy_error", "yaw_rate_error"};
+/* The third metric exists on curriculum terrain only: the terrain level of the episode in
+ * progress, whose per-step mean over the iteration is the mean level over envs. */
+static const char *const anymal_metric_names[] = {"lin_vel_xy_error", "yaw_rate_error",
+                                                  "terrain_level"};
 
 static gl_err anymal_reset(void *vctx, int i) {
   anymal_ctx *c = vctx;
@@ -44,6 +47,7 @@ static gl_err anymal_step(void *vctx, int i, const float *action, glt_step_resul
   double ex = info.command[0] - info.base_lin_vel[0], ey = info.command[1] - info.base_lin_vel[1];
   r->metric[0] = (float)sqrt(ex * ex + ey * ey);
   r->metric[1] = (float)fabs(info.command[2] - info.base_ang_vel[2]);
+  r->metric[2] = (float)gle_agent_terrain_level(c->agents[i]);
   return GL_OK;
 }
 
@@ -71,6 +75,9 @@ static gl_err anymal_state_load(void *vctx, int i, const void *buf) {
 
 static const glt_env_ops anymal_ops = {
     GLE_OBS_FULL, GLE_NJ, 2, anymal_metric_names, anymal_reset, anymal_observe, anymal_step,
+    anymal_state_size, anymal_state_save, anymal_state_load};
+static const glt_env_ops anymal_curriculum_ops = {
+    GLE_OBS_FULL, GLE_NJ, 3, anymal_metric_names, anymal_reset, anymal_observe, anymal_step,
     anymal_state_size, anymal_state_save, anymal_state_load};
 
 static void anymal_free(anymal_ctx *c) {
@@ -103,7 +110,7 @@ gl_err glt_anymal_create(glt_env *env, const gle_task *task, const glt_command_r
     c->heading[i] = task->heading_command && glr_uniform(&mode) < cmd->heading_fraction;
     gle_agent_set_heading_mode(c->agents[i], c->heading[i]);
   }
-  env->ops = &anymal_ops;
+  env->ops = task->terrain == GLE_TERRAIN_CURRICULUM ? &anymal_curriculum_ops : &anymal_ops;
   env->ctx = c;
   env->n = n;
   env->first = first;

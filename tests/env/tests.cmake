@@ -1,5 +1,5 @@
 # env module: model facts, observation/reward/PD maths, dynamics and determinism.
-foreach(_t model obs reward dynamics terrain)
+foreach(_t model obs reward dynamics terrain curriculum)
   if(EXISTS ${GAITLAB_TEST_DIR}/test_env_${_t}.c)
     gaitlab_test(NAME env_${_t} SOURCES ${GAITLAB_TEST_DIR}/test_env_${_t}.c TIMEOUT 120)
   endif()

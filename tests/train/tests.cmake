@@ -17,3 +17,10 @@ add_test(NAME train_cli COMMAND bash ${GAITLAB_TEST_DIR}/test_train_cli.sh
 set_tests_properties(train_cli PROPERTIES TIMEOUT 300
   ENVIRONMENT "${GAITLAB_TEST_ENV};MPIEXEC=${MPIEXEC_EXECUTABLE};TRAIN_CLI=$<TARGET_FILE:train_cli>")
 gaitlab_test(NAME train_anymal SOURCES ${GAITLAB_TEST_DIR}/test_train_anymal.c TIMEOUT 60)
+# Curriculum terrain through the training environment: rank-split invariance, the level
+# metric and checkpoint record; and `gaitlab train` on it end to end (tiny sizes).
+gaitlab_test(NAME train_curriculum SOURCES ${GAITLAB_TEST_DIR}/test_train_curriculum.c TIMEOUT 60)
+add_test(NAME train_curriculum_cli COMMAND bash ${GAITLAB_TEST_DIR}/test_train_curriculum_cli.sh
+  WORKING_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR})
+set_tests_properties(train_curriculum_cli PROPERTIES TIMEOUT 120
+  ENVIRONMENT "${GAITLAB_TEST_ENV};MPIEXEC=${MPIEXEC_EXECUTABLE};TRAIN_CLI=$<TARGET_FILE:train_cli>")
