@@ -4,10 +4,13 @@
 # that is not Debian 12 and cannot install packages (the workplace's lent 16-core machine).
 # There, tools/device/unpack.sh puts it in place and prints the command prefix to use.
 #
-#   tools/device/bundle.sh BUILD_DIR OUT_DIR      -> OUT_DIR/bundle.tar.xz
+#   tools/device/bundle.sh BUILD_DIR OUT_DIR [EXTRA_PROGRAM...]  -> OUT_DIR/bundle.tar.xz
+# (extra programs, e.g. the tests' h5check, land in bin/ beside gaitlab)
 set -euo pipefail
 build=${1:?build dir}
 out=${2:?output dir}
+shift 2
+extra=("$@")
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 mkdir -p "$stage/lib" "$stage/bin" "$stage/root"
@@ -30,6 +33,7 @@ find "$stage/root" \( -name '*.a' -o -name '*.la' -o -regextype egrep \
 cp "$build/gaitlab" "$stage/bin/"
 cp "$(readlink -f /usr/bin/orterun)" "$stage/bin/orterun"
 objs=("$build/gaitlab" /usr/bin/orterun)
+for x in ${extra[@]+"${extra[@]}"}; do cp "$x" "$stage/bin/"; objs+=("$x"); done
 while IFS= read -r so; do objs+=("$so"); done < <(find -L "$stage/root" -name '*.so*' -type f)
 for o in "${objs[@]}"; do
   ldd "$o" 2>/dev/null | awk '/=> \//{print $1, $3}'

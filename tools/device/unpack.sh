@@ -17,3 +17,5 @@ echo "export OPAL_PKGLIBDIR=$r/usr/lib/x86_64-linux-gnu/openmpi/lib/openmpi3"
 echo "export OMPI_MCA_mca_base_component_path=$r/usr/lib/x86_64-linux-gnu/openmpi/lib/openmpi3"
 echo "export PMIX_MCA_mca_base_component_path=$r/usr/lib/x86_64-linux-gnu/pmix2/lib/pmix"
 echo "export OPAL_PKGDATADIR=$r/usr/share/openmpi OPAL_SYSCONFDIR=$r/etc/openmpi"
+# the bundled PMIx finds no zlib component of its own version there; it only warns
+echo "export PMIX_MCA_pcompress_base_silence_warning=1"

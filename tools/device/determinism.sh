@@ -1,0 +1,30 @@
+#!/bin/bash
+# On a many-core node (bundle from tools/device/bundle.sh with h5check): the same experiment
+# on 1 rank and on several larger rank counts must give bitwise-identical recordings
+# (the spine_determinism test does this for 1-4 ranks on every CI run).
+#   tools/device/determinism.sh "5 16"     (logs under $OUT)
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+eval "$(tools/device/unpack.sh .dev/bundle.tar.xz /tmp/gl)"
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+export OMPI_MCA_btl_vader_single_copy_mechanism=none OPENBLAS_NUM_THREADS=1
+ranks=${1:-"5 16"}
+copies=${COPIES:-40}
+w=$(mktemp -d)
+status=0
+for np in 1 $ranks; do
+  t0=$(date +%s.%N)
+  $GL_RUN $GL_MPIRUN -np "$np" --oversubscribe --bind-to none \
+    $GL_RUN $GL_BIN run tests/spine/data/small.yaml --quiet --set output="$w/np$np.h5" \
+    --set conditions.copies="$copies" 2>&1 | grep -v "^\[vm\|dlopen\|Perhaps"
+  [ -f "$w/np$np.h5" ] || status=1
+  echo "np $np: $(awk -v a="$(date +%s.%N)" -v b="$t0" 'BEGIN { printf "%.1f", a - b }') s"
+done
+for np in $ranks; do
+  if $GL_RUN /tmp/gl/bin/h5check compare "$w/np1.h5" "$w/np$np.h5"; then
+    echo "np $np: bitwise identical to np 1"
+  else
+    echo "np $np: DIFFERS from np 1"; status=1
+  fi
+done
+exit $status
