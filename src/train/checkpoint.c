@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "gaitlab/core.h"
+#include "gaitlab/h5.h"
 #include "train/trainer_internal.h"
 
 #define CKPT_FORMAT 1
@@ -36,22 +37,6 @@ static gl_err h5_read(hid_t f, const char *name, hid_t type, hsize_t n, void *da
   return rc < 0 ? gl_error(GL_ERR_IO, "checkpoint: cannot read dataset '%s'", name) : GL_OK;
 }
 
-static gl_err attr_write(hid_t f, const char *name, hid_t type, const void *v) {
-  hid_t sp = H5Screate(H5S_SCALAR);
-  hid_t a = H5Acreate2(f, name, type, sp, H5P_DEFAULT, H5P_DEFAULT);
-  herr_t rc = a < 0 ? -1 : H5Awrite(a, type, v);
-  if (a >= 0) H5Aclose(a);
-  H5Sclose(sp);
-  return rc < 0 ? gl_error(GL_ERR_IO, "checkpoint: cannot write attribute '%s'", name) : GL_OK;
-}
-
-static gl_err attr_read(hid_t f, const char *name, hid_t type, void *v) {
-  hid_t a = H5Aopen(f, name, H5P_DEFAULT);
-  herr_t rc = a < 0 ? -1 : H5Aread(a, type, v);
-  if (a >= 0) H5Aclose(a);
-  return rc < 0 ? gl_error(GL_ERR_IO, "checkpoint: attribute '%s' missing", name) : GL_OK;
-}
-
 /* Scalars shared by all ranks, in one array for a single broadcast. */
 enum { S_FORMAT, S_NUM_ENVS, S_NPARAMS, S_OBS_DIM, S_SEED, S_ADAM_STEP, S_LR, S_VN_COUNT,
        S_VN_MEAN, S_VN_VAR, S_ITER, S_STEPS, S_NORM_COUNT, S_WALL, S_NSCALARS };
@@ -74,13 +59,9 @@ static gl_err write_file(glt_trainer *t, const char *path, const char *text,
   if (f < 0) return gl_error(GL_ERR_IO, "checkpoint: cannot create '%s'", tmp);
   gl_err err = GL_OK;
   for (int s = 0; s < S_NSCALARS && !err; ++s)
-    err = attr_write(f, scalar_names[s], H5T_NATIVE_DOUBLE, &sc[s]);
-  if (!err && text) {
-    hid_t st = H5Tcopy(H5T_C_S1);
-    H5Tset_size(st, H5T_VARIABLE);
-    err = attr_write(f, "config_yaml", st, &text);
-    H5Tclose(st);
-  }
+    err = glh5_attr_double(f, scalar_names[s], sc[s]);
+  if (!err && text) err = glh5_attr_string(f, "config_yaml", text);
+  if (err) err = gl_error_context(err, "checkpoint '%s'", tmp);
   const hsize_t np = P->nparams, nd = (hsize_t)P->norm.dim, N = (hsize_t)t->p.num_envs;
   if (!err) err = h5_write(f, "params", H5T_NATIVE_FLOAT, np, P->params);
   if (!err) err = h5_write(f, "adam_m", H5T_NATIVE_FLOAT, np, t->adam.m);
@@ -174,7 +155,8 @@ static gl_err read_file(glt_trainer *t, const char *path, double *sc, unsigned c
   if (f < 0) return gl_error(GL_ERR_IO, "cannot open checkpoint '%s'", path);
   gl_err err = GL_OK;
   for (int s = 0; s < S_NSCALARS && !err; ++s)
-    err = attr_read(f, scalar_names[s], H5T_NATIVE_DOUBLE, &sc[s]);
+    err = glh5_attr_read_double(f, scalar_names[s], &sc[s]);
+  if (err) err = gl_error_context(err, "checkpoint '%s'", path);
   if (!err && (sc[S_FORMAT] != CKPT_FORMAT || sc[S_NUM_ENVS] != t->p.num_envs ||
                sc[S_NPARAMS] != (double)P->nparams || sc[S_OBS_DIM] != t->obs_dim ||
                sc[S_SEED] != (double)t->p.seed))
@@ -275,19 +257,8 @@ gl_err glt_checkpoint_read_text(const char *path, char **text) {
     if (f < 0) {
       err = gl_error(GL_ERR_IO, "cannot open checkpoint '%s'", path);
     } else {
-      hid_t a = H5Aopen(f, "config_yaml", H5P_DEFAULT);
-      hid_t st = H5Tcopy(H5T_C_S1);
-      H5Tset_size(st, H5T_VARIABLE);
-      char *s = NULL;
-      if (a < 0 || H5Aread(a, st, &s) < 0) {
-        err = gl_error(GL_ERR_IO, "checkpoint '%s' has no config text", path);
-      } else {
-        *text = strdup(s);
-        H5free_memory(s);
-        if (!*text) err = gl_error(GL_ERR_NOMEM, "out of memory");
-      }
-      H5Tclose(st);
-      if (a >= 0) H5Aclose(a);
+      err = glh5_attr_read_string(f, "config_yaml", text);
+      if (err) err = gl_error_context(err, "checkpoint '%s'", path);
       H5Fclose(f);
     }
   }

@@ -5,24 +5,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gaitlab/h5.h"
+
 struct glt_log {
   hid_t file;
   int ncols;
   hid_t *ds;
   hsize_t rows;
 };
-
-static gl_err attr_str(hid_t obj, const char *name, const char *value) {
-  hid_t st = H5Tcopy(H5T_C_S1);
-  H5Tset_size(st, strlen(value) + 1);
-  hid_t sp = H5Screate(H5S_SCALAR);
-  hid_t a = H5Acreate2(obj, name, st, sp, H5P_DEFAULT, H5P_DEFAULT);
-  herr_t rc = a < 0 ? -1 : H5Awrite(a, st, value);
-  if (a >= 0) H5Aclose(a);
-  H5Sclose(sp);
-  H5Tclose(st);
-  return rc < 0 ? gl_error(GL_ERR_IO, "training log: cannot write attribute %s", name) : GL_OK;
-}
 
 static gl_err create_column(glt_log *g, int c, const glt_log_column *col) {
   hsize_t dims[1] = {0}, maxd[1] = {H5S_UNLIMITED}, chunk[1] = {256};
@@ -33,8 +23,9 @@ static gl_err create_column(glt_log *g, int c, const glt_log_column *col) {
   H5Pclose(pl);
   H5Sclose(sp);
   if (g->ds[c] < 0) return gl_error(GL_ERR_IO, "training log: cannot create column %s", col->name);
-  GL_CALL(attr_str(g->ds[c], "units", col->units));
-  return attr_str(g->ds[c], "description", col->description);
+  gl_err err = glh5_attr_string(g->ds[c], "units", col->units);
+  if (!err) err = glh5_attr_string(g->ds[c], "description", col->description);
+  return err ? gl_error_context(err, "training log column %s", col->name) : GL_OK;
 }
 
 void glt_log_close(glt_log *g) {
