@@ -253,6 +253,12 @@ gl_err glt_checkpoint_read_text(const char *path, char **text);
 typedef struct glt_command_ranges {
   double u_lo, u_hi, v_lo, v_hi, h_lo, h_hi, r_lo, r_hi;
   double heading_fraction; /* [0, 1] */
+  /* [0, 1]: probability that a reset draws every commanded component (u, v, and the yaw
+   * rate of envs without the heading controller) from {lo, (lo+hi)/2, hi} instead of
+   * [lo, hi]. Uniform boxes almost never sample the box's corners and edges -- full speed
+   * while turning or sidestepping hard -- which is where a policy is then weakest. 0 draws
+   * nothing extra, keeping the streams of runs without it unchanged. */
+  double extreme_fraction;
 } glt_command_ranges;
 
 /* Create `n` ANYmal agents with global indices first..first+n-1 (the ctx owns the gle_env

@@ -37,7 +37,7 @@ typedef struct train_cfg {
   int push_interval;
   double push_vel;
   int heading_command;
-  double heading_fraction;
+  double heading_fraction, extreme_fraction;
   glc_reals cmd_u, cmd_v, cmd_heading, cmd_yaw_rate;
   glc_reals init_q;
   double init_qd, spawn_xy;
@@ -91,6 +91,9 @@ static const glc_key train_schema[] = {
     K("env.push_vel", GLC_REAL, push_vel, 0, 100, 0, "push sets world vx, vy to U(-x, x), m/s (1)"),
     K("env.heading_command", GLC_BOOL, heading_command, 0, 0, 0,
       "yaw rate from the heading controller r = clip(0.5 wrap(psi_cmd - psi), -1, 1) (true)"),
+    K("env.extreme_fraction", GLC_REAL, extreme_fraction, 0, 1, 0,
+      "probability that a reset draws u, v (and a constant yaw rate) from {lo, mid, hi} of "
+      "their ranges: trains the corners of the command box (0)"),
     K("env.heading_fraction", GLC_REAL, heading_fraction, 0, 1, 0,
       "with heading_command: fraction of envs (fixed per env) under the heading controller; "
       "the others hold a yaw rate from commands.yaw_rate for the whole episode (1)"),
@@ -189,6 +192,7 @@ static void cfg_defaults(train_cfg *c, gle_task *task) {
   c->cmd_heading = (glc_reals){(double *)cmd_h_def, 2};
   c->cmd_yaw_rate = (glc_reals){(double *)cmd_r_def, 2};
   c->heading_fraction = 1.0;
+  c->extreme_fraction = 0.0;
   c->init_qd = task->init_qd;
   c->spawn_xy = task->spawn_xy;
   memcpy(c->rew, task->reward_scale, sizeof c->rew);
@@ -439,7 +443,8 @@ gl_err glcli_train(const glcli_args *a, MPI_Comm comm) {
     int64_t cnt = N / size + (rank < N % size ? 1 : 0);
     glt_command_ranges cr = {cfg.cmd_u.v[0],        cfg.cmd_u.v[1],        cfg.cmd_v.v[0],
                              cfg.cmd_v.v[1],        cfg.cmd_heading.v[0],  cfg.cmd_heading.v[1],
-                             cfg.cmd_yaw_rate.v[0], cfg.cmd_yaw_rate.v[1], cfg.heading_fraction};
+                             cfg.cmd_yaw_rate.v[0], cfg.cmd_yaw_rate.v[1], cfg.heading_fraction,
+                             cfg.extreme_fraction};
     err = glt_anymal_create(&env, &task, &cr, seed, first, (int)cnt);
     env_made = !err;
   }
@@ -559,10 +564,12 @@ gl_err glcli_validate_train(const glcli_args *a, MPI_Comm comm) {
            "steps\n", terrain_choices[cfg.terrain], cfg.episode_steps, cfg.timestep,
            cfg.decimation, cfg.obs_noise ? "on" : "off", cfg.push_interval);
     printf("commands: u [%g, %g] m/s, v [%g, %g] m/s; %.0f %% of envs under the heading "
-           "controller (heading [%g, %g] rad), the rest yaw rate [%g, %g] rad/s\n",
+           "controller (heading [%g, %g] rad), the rest yaw rate [%g, %g] rad/s; %.0f %% of "
+           "resets on the box's corners and edge centres\n",
            cfg.cmd_u.v[0], cfg.cmd_u.v[1], cfg.cmd_v.v[0], cfg.cmd_v.v[1],
            cfg.heading_command ? 100.0 * cfg.heading_fraction : 0.0, cfg.cmd_heading.v[0],
-           cfg.cmd_heading.v[1], cfg.cmd_yaw_rate.v[0], cfg.cmd_yaw_rate.v[1]);
+           cfg.cmd_heading.v[1], cfg.cmd_yaw_rate.v[0], cfg.cmd_yaw_rate.v[1],
+           100.0 * cfg.extreme_fraction);
     printf("PPO: %d envs x %d steps = %lld samples per iteration, %d minibatches x %d epochs, "
            "BPTT %d; budget %.4g M policy steps (%.0f iterations)\n", p->num_envs, p->horizon,
            (long long)p->num_envs * p->horizon, p->minibatches, p->epochs, p->seq_len,

@@ -21,13 +21,30 @@ typedef struct anymal_ctx {
 static const char *const anymal_metric_names[] = {"lin_vel_xy_error", "yaw_rate_error",
                                                   "terrain_level"};
 
+/* lo, the midpoint or hi, each with probability 1/3 */
+static double anymal_lattice(glr_stream *s, double lo, double hi) {
+  double x = glr_uniform(s);
+  return x < 1.0 / 3 ? lo : x < 2.0 / 3 ? 0.5 * (lo + hi) : hi;
+}
+
 static gl_err anymal_reset(void *vctx, int i) {
   anymal_ctx *c = vctx;
+  glr_stream *s = &c->cmd_rng[i];
+  const glt_command_ranges *r = &c->cmd;
   double cmd[3];
-  cmd[0] = glr_uniform_range(&c->cmd_rng[i], c->cmd.u_lo, c->cmd.u_hi);
-  cmd[1] = glr_uniform_range(&c->cmd_rng[i], c->cmd.v_lo, c->cmd.v_hi);
-  cmd[2] = c->heading[i] ? glr_uniform_range(&c->cmd_rng[i], c->cmd.h_lo, c->cmd.h_hi)
-                         : glr_uniform_range(&c->cmd_rng[i], c->cmd.r_lo, c->cmd.r_hi);
+  /* the draw happens only when the option is on, so runs without it keep their streams */
+  int extreme = r->extreme_fraction > 0 && glr_uniform(s) < r->extreme_fraction;
+  if (extreme) {
+    cmd[0] = anymal_lattice(s, r->u_lo, r->u_hi);
+    cmd[1] = anymal_lattice(s, r->v_lo, r->v_hi);
+    cmd[2] = c->heading[i] ? glr_uniform_range(s, r->h_lo, r->h_hi)
+                           : anymal_lattice(s, r->r_lo, r->r_hi);
+  } else {
+    cmd[0] = glr_uniform_range(s, r->u_lo, r->u_hi);
+    cmd[1] = glr_uniform_range(s, r->v_lo, r->v_hi);
+    cmd[2] = c->heading[i] ? glr_uniform_range(s, r->h_lo, r->h_hi)
+                           : glr_uniform_range(s, r->r_lo, r->r_hi);
+  }
   return gle_agent_reset(c->agents[i], cmd);
 }
 

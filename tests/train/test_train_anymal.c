@@ -29,7 +29,7 @@ static void task_for_test(gle_task *t) {
 /* Heading targets all 2.5 rad from a spawn yaw of 0: the controller gives
  * r = clip(0.5 * 2.5, -1, 1) = 1 exactly. Yaw rates are drawn from [-0.3, -0.2], so the
  * two modes cannot be confused. */
-static const glt_command_ranges ranges = {-1, 1, -1, 1, 2.5, 2.5, -0.3, -0.2, 0.5};
+static const glt_command_ranges ranges = {-1, 1, -1, 1, 2.5, 2.5, -0.3, -0.2, 0.5, 0.0};
 
 /* r of every env after a reset, for envs [first, first + n). */
 static void commands_after_reset(int64_t first, int n, double *r) {
@@ -136,12 +136,48 @@ static void test_fraction_extremes(void **state) {
   }
 }
 
+/* extreme_fraction 1: every command on the {lo, mid, hi} lattice (the heading target keeps
+ * its range); 0: exactly the plain uniform draws of the env's command stream. */
+static void test_extreme_commands(void **state) {
+  (void)state;
+  gle_task t;
+  task_for_test(&t);
+  int seen[3] = {0, 0, 0};
+  for (int f = 0; f <= 1; ++f) {
+    glt_command_ranges cr = ranges;
+    cr.extreme_fraction = f;
+    glt_env env;
+    assert_int_equal(glt_anymal_create(&env, &t, &cr, SEED, 0, 24), GL_OK);
+    for (int i = 0; i < 24; ++i) {
+      assert_int_equal(env.ops->reset(env.ctx, i), GL_OK);
+      double cmd[3];
+      gle_agent_command(glt_anymal_agent(&env, i), cmd);
+      if (f) {
+        for (int k = 0; k < 2; ++k) {
+          assert_true(cmd[k] == -1.0 || cmd[k] == 0.0 || cmd[k] == 1.0);
+          seen[(int)cmd[k] + 1]++;
+        }
+        if (!expected_heading(i))
+          assert_true(cmd[2] == -0.3 || fabs(cmd[2] + 0.25) < 1e-15 || cmd[2] == -0.2);
+      } else {
+        glr_stream s;
+        glr_init(&s, SEED, (uint64_t)i, GLR_COMMAND);
+        double u = glr_uniform_range(&s, -1, 1), v = glr_uniform_range(&s, -1, 1);
+        assert_true(cmd[0] == u && cmd[1] == v);
+      }
+    }
+    glt_anymal_destroy(&env);
+  }
+  assert_true(seen[0] > 0 && seen[1] > 0 && seen[2] > 0); /* all three lattice values occur */
+}
+
 int main(int argc, char **argv) {
   MPI_Init(&argc, &argv);
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_modes_follow_global_index),
       cmocka_unit_test(test_yaw_rate_held_during_episode),
       cmocka_unit_test(test_fraction_extremes),
+      cmocka_unit_test(test_extreme_commands),
   };
   int rc = cmocka_run_group_tests(tests, NULL, NULL);
   MPI_Finalize();

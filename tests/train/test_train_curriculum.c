@@ -19,7 +19,7 @@
 #define NENV 12
 #define SEED 7
 
-static const glt_command_ranges ranges = {-1, 1, -1, 1, -3, 3, -1, 1, 0.5};
+static const glt_command_ranges ranges = {-1, 1, -1, 1, -3, 3, -1, 1, 0.5, 0.0};
 
 static void task_for_test(gle_task *t, gle_terrain terrain) {
   gle_task_defaults(t);
