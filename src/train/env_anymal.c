@@ -21,8 +21,9 @@ typedef struct anymal_ctx {
 static const char *const anymal_metric_names[] = {"lin_vel_xy_error", "yaw_rate_error",
                                                   "terrain_level"};
 
-/* lo, the midpoint or hi, each with probability 1/3 */
-static double anymal_lattice(glr_stream *s, double lo, double hi) {
+/* One command component: uniform on [lo, hi), or on the lattice {lo, mid, hi} (each 1/3). */
+static double anymal_draw(glr_stream *s, double lo, double hi, int lattice) {
+  if (!lattice) return glr_uniform_range(s, lo, hi);
   double x = glr_uniform(s);
   return x < 1.0 / 3 ? lo : x < 2.0 / 3 ? 0.5 * (lo + hi) : hi;
 }
@@ -31,20 +32,13 @@ static gl_err anymal_reset(void *vctx, int i) {
   anymal_ctx *c = vctx;
   glr_stream *s = &c->cmd_rng[i];
   const glt_command_ranges *r = &c->cmd;
-  double cmd[3];
   /* the draw happens only when the option is on, so runs without it keep their streams */
   int extreme = r->extreme_fraction > 0 && glr_uniform(s) < r->extreme_fraction;
-  if (extreme) {
-    cmd[0] = anymal_lattice(s, r->u_lo, r->u_hi);
-    cmd[1] = anymal_lattice(s, r->v_lo, r->v_hi);
-    cmd[2] = c->heading[i] ? glr_uniform_range(s, r->h_lo, r->h_hi)
-                           : anymal_lattice(s, r->r_lo, r->r_hi);
-  } else {
-    cmd[0] = glr_uniform_range(s, r->u_lo, r->u_hi);
-    cmd[1] = glr_uniform_range(s, r->v_lo, r->v_hi);
-    cmd[2] = c->heading[i] ? glr_uniform_range(s, r->h_lo, r->h_hi)
-                           : glr_uniform_range(s, r->r_lo, r->r_hi);
-  }
+  double cmd[3];
+  cmd[0] = anymal_draw(s, r->u_lo, r->u_hi, extreme);
+  cmd[1] = anymal_draw(s, r->v_lo, r->v_hi, extreme);
+  cmd[2] = c->heading[i] ? glr_uniform_range(s, r->h_lo, r->h_hi)
+                         : anymal_draw(s, r->r_lo, r->r_hi, extreme);
   return gle_agent_reset(c->agents[i], cmd);
 }
 
