@@ -81,6 +81,10 @@ gl_err glx_config_load(const char *path, const char *const *sets, int nsets, MPI
  * extra. Works for nranks > n (trailing ranks get empty ranges). */
 void gl_shard_range(int64_t n, int nranks, int rank, int64_t *begin, int64_t *end);
 
+/* The policy file for the YAML's `policy:` value: a bare name (no '/', no ".h5") is a
+ * shipped agent policies/NAME.h5 (GL_ERR_INPUT naming it when there is none), else a path. */
+gl_err glx_policy_path(const char *policy, char *path, size_t len);
+
 /* Run the experiment: simulate the shard, record collectively, write summaries, rename
  * <output>.partial -> <output>. With resume, agents already marked complete in an existing
  * <output>.partial of the same configuration are skipped. */

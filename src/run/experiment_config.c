@@ -41,7 +41,7 @@ static const char *const glx_perturb_kinds_[] = {"none", "velocity", NULL};
 static const glc_key glx_schema_[] = {
     K("name", GLC_STRING, name, 0, 0, 0, NULL, "experiment name"),
     K("seed", GLC_INT, seed, 0, 2147483647, 0, NULL, "master seed of all random streams"),
-    K("policy", GLC_STRING, policy, 0, 0, 0, NULL, "policy HDF5 file, 'default' (shipped) or 'random' (untrained)"),
+    K("policy", GLC_STRING, policy, 0, 0, 0, NULL, "a shipped agent by name (policies/NAME.h5: default, seed_2, ...), a policy HDF5 path, or 'random' (untrained)"),
     K("output", GLC_STRING, output, 0, 0, 0, NULL, "output HDF5 file"),
     K("sim", GLC_SECTION, name, 0, 0, 0, NULL, "simulation settings"),
     K("sim.timestep", GLC_REAL, timestep, 0, 0.05, GLC_OPEN_MIN, NULL, "physics step (s)"),

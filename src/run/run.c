@@ -93,6 +93,25 @@ static gl_err glx_group_alloc(glx_group *g, const glx_config *cfg, int actor_in)
   return GL_OK;
 }
 
+/* A bare name (no '/', no ".h5") is a shipped agent, policies/NAME.h5 ("default",
+ * "seed_2", "action_feedback"); anything else is a path. */
+gl_err glx_policy_path(const char *policy, char *path, size_t len) {
+  const size_t n = strlen(policy);
+  const int is_name = n > 0 && !strchr(policy, '/') && !(n > 3 && strcmp(policy + n - 3, ".h5") == 0);
+  if (!is_name) {
+    if (n >= len) return gl_error(GL_ERR_INPUT, "policy path is too long (%zu bytes)", n);
+    snprintf(path, len, "%s", policy);
+    return GL_OK;
+  }
+  char rel[512];
+  if (n + 13 >= sizeof rel) return gl_error(GL_ERR_INPUT, "policy name is too long (%zu bytes)", n);
+  snprintf(rel, sizeof rel, "policies/%s.h5", policy);
+  if (gl_resource_path(rel, path, len) == GL_OK) return GL_OK;
+  gl_error_clear();
+  return gl_error(GL_ERR_INPUT, "policy '%s': no shipped agent policies/%s.h5 (a name under "
+                  "policies/, a path to a policy file, or 'random')", policy, policy);
+}
+
 static gl_err glx_load_policy(const glx_config *cfg, MPI_Comm comm, glp_policy **out) {
   int rank;
   MPI_Comm_rank(comm, &rank);
@@ -104,10 +123,7 @@ static gl_err glx_load_policy(const glx_config *cfg, MPI_Comm comm, glp_policy *
   }
   if (rank == 0) {
     char path[4096];
-    if (strcmp(cfg->policy, "default") == 0)
-      err = gl_resource_path("policies/default.h5", path, sizeof path);
-    else
-      snprintf(path, sizeof path, "%s", cfg->policy);
+    err = glx_policy_path(cfg->policy, path, sizeof path);
     if (!err) err = glp_policy_load(out, path);
   }
   GL_CALL(gl_agree(comm, err));

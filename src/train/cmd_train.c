@@ -51,6 +51,7 @@ typedef struct train_cfg {
   double total_steps;
   int max_iterations;
   double checkpoint_minutes;
+  double snapshot_steps;
 } train_cfg;
 
 static const char *const terrain_choices[] = {"plane", "rough", "curriculum", NULL};
@@ -155,6 +156,9 @@ static const glc_key train_schema[] = {
       "stop after this many iterations (0 = no limit)"),
     K("train.checkpoint_minutes", GLC_REAL, checkpoint_minutes, 0, 1e6, 0,
       "minutes between checkpoints (0 = only at the end and on signals)"),
+    K("train.snapshot_steps", GLC_REAL, snapshot_steps, 0, 1e13, 0,
+      "keep a copy of the policy every this many policy steps in OUTPUT/snapshots/ "
+      "(policy_<steps>.h5), to choose the shipped one by evaluation (0 = none)"),
 };
 #define NKEYS (sizeof train_schema / sizeof train_schema[0])
 
@@ -204,6 +208,7 @@ static void cfg_defaults(train_cfg *c, gle_task *task) {
   c->total_steps = 30e6;
   c->max_iterations = 0;
   c->checkpoint_minutes = 5.0;
+  c->snapshot_steps = 0.0;
 }
 
 static gl_err check_pair(const glc_doc *doc, const char *path, const glc_reals *r, int ordered) {
@@ -376,6 +381,27 @@ static gl_err save_all(glt_trainer *tr, glp_policy *pol, const char *yaml, uint6
   return gl_agree(comm, err);
 }
 
+/* A snapshot when this iteration crossed a multiple of `every` policy steps. Snapshots are
+ * never overwritten by later checkpoints, so the shipped policy can be chosen afterwards by
+ * evaluating each one (training return does not rank walking quality: falls on hard commands
+ * come and go between checkpoints). The policy steps are in the name, so `ls` sorts them. */
+static gl_err maybe_snapshot(glt_trainer *tr, glp_policy *pol, const char *yaml, uint64_t seed,
+                             const char *dir, double every, double before, MPI_Comm comm,
+                             int rank) {
+  const double now = glt_trainer_policy_steps(tr);
+  if (every <= 0 || floor(now / every) == floor(before / every)) return GL_OK;
+  gl_err err = GL_OK;
+  if (rank == 0) {
+    char sdir[4200], path[4300];
+    snprintf(sdir, sizeof sdir, "%s/snapshots", dir);
+    err = mkdir_p(sdir);
+    snprintf(path, sizeof path, "%s/policy_%011.0f.h5", sdir, now);
+    if (!err) err = save_policy(tr, pol, yaml, seed, path);
+    if (!err) gl_log("snapshot %s", path);
+  }
+  return gl_agree(comm, err);
+}
+
 /* ------------------------------------------------------------------ command -- */
 
 gl_err glcli_train(const glcli_args *a, MPI_Comm comm) {
@@ -480,6 +506,7 @@ gl_err glcli_train(const glcli_args *a, MPI_Comm comm) {
         (cfg.max_iterations > 0 && glt_trainer_iteration(tr) >= cfg.max_iterations))
       break;
     glt_iter_stats st;
+    const double st_before = glt_trainer_policy_steps(tr);
     GL_GOTO(err, glt_trainer_iterate(tr, &st), done);
     if (rank == 0) {
       double row[C_NCOLS];
@@ -488,6 +515,8 @@ gl_err glcli_train(const glcli_args *a, MPI_Comm comm) {
       if (!a->quiet) progress_line(cfg.name, &st, task.terrain == GLE_TERRAIN_CURRICULUM);
     }
     GL_GOTO(err, gl_agree(comm, err), done);
+    GL_GOTO(err, maybe_snapshot(tr, pol, yaml, seed, dir, cfg.snapshot_steps, st_before, comm, rank),
+            done);
     /* one reduction decides both: a stop signal on any rank, rank 0's checkpoint clock */
     int flags[2] = {gl_stop_requested(),
                     rank == 0 && cfg.checkpoint_minutes > 0 &&
