@@ -30,6 +30,10 @@ const char *glrep_population_name(const glrep_file *f, int i);
 
 /* The per-file text report. */
 gl_err glrep_write_text(const glrep_file *f, FILE *out);
+/* The per-file report's every number as mean ± sd (ddof 1) across n files (seeds of one
+ * experiment): per-condition rows when all files command the same conditions, populations
+ * matched by name, each number over the files that have it. */
+gl_err glrep_write_text_across(const glrep_file *const *f, int n, FILE *out);
 /* One row per file: fall rate and, per population (union over files), PC1-3 variance and
  * tangling mean; mean and sd over files below (multi-seed studies). */
 gl_err glrep_write_comparison(const glrep_file *const *f, int n, FILE *out);

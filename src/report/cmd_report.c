@@ -68,7 +68,10 @@ static gl_err glrep_main_(const glcli_args *a) {
   GL_CALL(GL_ALLOC(f, n));
   for (int i = 0; i < n; ++i) GL_GOTO(err, glrep_load(a->positional[i], &f[i]), done);
   for (int i = 0; i < n; ++i) GL_GOTO(err, glrep_write_text(f[i], stdout), done);
-  if (n > 1) GL_GOTO(err, glrep_write_comparison((const glrep_file *const *)f, n, stdout), done);
+  if (n > 1) {
+    GL_GOTO(err, glrep_write_text_across((const glrep_file *const *)f, n, stdout), done);
+    GL_GOTO(err, glrep_write_comparison((const glrep_file *const *)f, n, stdout), done);
+  }
   fflush(stdout);
   if (a->out) GL_GOTO(err, glrep_outputs_(f, n, a->out, a->quiet), done);
 done:
@@ -86,8 +89,9 @@ gl_err glcli_report(const glcli_args *a, MPI_Comm comm) {
       printf("usage: %s\n\n"
              "Report of recordings written by `gaitlab run` and analysed by `gaitlab analyze`:\n"
              "provenance, tracking table, gait frequency and mode period per condition, and per\n"
-             "population explained variance, tangling and the speed axis. With several files, a\n"
-             "comparison table (mean and sd over files, e.g. seeds). With -o DIR, also\n"
+             "population explained variance, tangling and the speed axis. With several files (e.g.\n"
+             "seeds of one experiment), that report again with every number as mean ± sd across\n"
+             "the files, and a comparison table with one row per file. With -o DIR, also\n"
              "DIR/<stem>_<population>_pc.svg (PC1 vs PC2 per condition), DIR/<stem>_tangling.svg\n"
              "(tangling over the gait cycle), DIR/<stem>_report.txt and DIR/summary.csv.\n",
              glrep_usage_);

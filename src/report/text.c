@@ -17,106 +17,279 @@ static const char *glrep_num_(char *buf, size_t n, double v, int decimals) {
   return buf;
 }
 
-static void glrep_tracking_text_(const glrep_file *f, FILE *o) {
-  fprintf(o, "\ntracking (/summary/tracking, one row per condition):\n  %4s", "cond");
-  for (int c = 0; c < f->ncol; ++c) {
-    int w = (int)strlen(f->colname[c]);
-    fprintf(o, " %*s", w > 10 ? w : 10, f->colname[c]);
+/* ------------------------------------------------------------ one report, n files
+ *
+ * The per-file report and the across-seeds report are one layout: every number is read from
+ * each file by a getter and printed as the value (one file) or as "mean ± sd" over the files
+ * that have it (several files, sd with ddof 1). Conditions and tracking columns are matched
+ * by position after checking that every file has the same commands; populations by name. */
+
+typedef struct glrep_set {
+  const glrep_file *const *f;
+  int n;
+  int same_conditions; /* every file has f[0]'s (u, v, r) list */
+} glrep_set;
+
+typedef struct glrep_ix {
+  const char *name; /* population or tracking column */
+  int a, b;
+} glrep_ix;
+
+typedef double (*glrep_get_fn)(const glrep_file *f, glrep_ix ix);
+
+static const glrep_pop *glrep_pop_of_(const glrep_file *f, const char *name) {
+  int p = glrep_find_pop(f, name);
+  return p >= 0 ? &f->pop[p] : NULL;
+}
+
+static double glrep_g_track_(const glrep_file *f, glrep_ix ix) {
+  int c = glrep_column(f, ix.name);
+  return c >= 0 && ix.a < f->nrow ? f->tracking[(size_t)ix.a * (size_t)f->ncol + (size_t)c] : NAN;
+}
+static double glrep_g_fall_(const glrep_file *f, glrep_ix ix) { (void)ix; return 100.0 * glrep_fall_rate(f); }
+static double glrep_g_mode_s_(const glrep_file *f, glrep_ix ix) {
+  return f->has_cycles && ix.a < f->ncond && f->mode[ix.a] > 0 && f->dt > 0 ? f->mode[ix.a] * f->dt : NAN;
+}
+static double glrep_g_freq_(const glrep_file *f, glrep_ix ix) {
+  return f->has_cycles && ix.a < f->ncond && f->mode[ix.a] > 0 ? f->freq[ix.a] : NAN;
+}
+static double glrep_g_nused_(const glrep_file *f, glrep_ix ix) {
+  return f->has_cycles && ix.a < f->ncond ? (double)f->nused[ix.a] : NAN;
+}
+static double glrep_g_evr_(const glrep_file *f, glrep_ix ix) {
+  const glrep_pop *p = glrep_pop_of_(f, ix.name);
+  return p && ix.a < p->k ? 100.0 * p->evr[ix.a] : NAN;
+}
+static double glrep_g_cum_(const glrep_file *f, glrep_ix ix) {
+  const glrep_pop *p = glrep_pop_of_(f, ix.name);
+  return p ? 100.0 * glrep_cum_evr(p, ix.a) : NAN;
+}
+static double glrep_g_q_(const glrep_file *f, glrep_ix ix) {
+  const glrep_pop *p = glrep_pop_of_(f, ix.name);
+  if (!p) return NAN;
+  if (ix.b) return p->has_raw ? p->qraw[ix.a] : NAN;
+  return p->has_q ? p->q[ix.a] : NAN;
+}
+static double glrep_g_pcm_(const glrep_file *f, glrep_ix ix) {
+  const glrep_pop *p = glrep_pop_of_(f, ix.name);
+  return p && ix.a < p->npcm ? p->pcm[2 * ix.a + ix.b] : NAN;
+}
+static double glrep_g_speed_frac_(const glrep_file *f, glrep_ix ix) {
+  const glrep_pop *p = glrep_pop_of_(f, ix.name);
+  return p && p->has_speed ? p->speed_fraction : NAN;
+}
+static double glrep_g_speed_proj_(const glrep_file *f, glrep_ix ix) {
+  const glrep_pop *p = glrep_pop_of_(f, ix.name);
+  return p && p->has_speed && ix.a < p->nspeed ? p->speed_proj[ix.a] : NAN;
+}
+
+/* The cell of one number: the value, or mean ± sd over the files that have it ("n/a" when
+ * none has it; the sd is n/a with one value). */
+static const char *glrep_cell_(char *buf, size_t len, const glrep_set *s, glrep_get_fn get,
+                               glrep_ix ix, int decimals) {
+  if (s->n == 1) return glrep_num_(buf, len, get(s->f[0], ix), decimals);
+  double sum = 0, ss = 0;
+  int m = 0;
+  for (int i = 0; i < s->n; ++i) {
+    double v = get(s->f[i], ix);
+    if (isfinite(v)) sum += v, ++m;
   }
-  fprintf(o, "\n");
-  for (int i = 0; i < f->nrow; ++i) {
-    fprintf(o, "  %4d", i);
+  const double mean = m ? sum / m : NAN;
+  for (int i = 0; i < s->n; ++i) {
+    double v = get(s->f[i], ix);
+    if (isfinite(v)) ss += (v - mean) * (v - mean);
+  }
+  char a[32], b[32];
+  snprintf(buf, len, "%s ± %s", glrep_num_(a, sizeof a, mean, decimals),
+           glrep_num_(b, sizeof b, m > 1 ? sqrt(ss / (m - 1)) : NAN, decimals));
+  return buf;
+}
+
+/* Column width for a cell: "mean ± sd" needs about twice a value's width. */
+static int glrep_w_(const glrep_set *s, int w) { return s->n == 1 || w > 2 * 10 + 3 ? w : 2 * 10 + 3; }
+
+static void glrep_tracking_text_(const glrep_set *s, FILE *o) {
+  const glrep_file *f = s->f[0];
+  if (s->same_conditions) {
+    fprintf(o, "\ntracking (/summary/tracking, one row per condition):\n  %4s", "cond");
     for (int c = 0; c < f->ncol; ++c) {
       int w = (int)strlen(f->colname[c]);
-      char b[32];
-      fprintf(o, " %*s", w > 10 ? w : 10, glrep_num_(b, sizeof b, f->tracking[(size_t)i * (size_t)f->ncol + (size_t)c], 4));
+      fprintf(o, " %*s", glrep_w_(s, w > 10 ? w : 10), f->colname[c]);
     }
     fprintf(o, "\n");
+    for (int i = 0; i < f->nrow; ++i) {
+      fprintf(o, "  %4d", i);
+      for (int c = 0; c < f->ncol; ++c) {
+        int w = (int)strlen(f->colname[c]);
+        char b[80];
+        fprintf(o, " %*s", glrep_w_(s, w > 10 ? w : 10),
+                glrep_cell_(b, sizeof b, s, glrep_g_track_, (glrep_ix){f->colname[c], i, 0}, 4));
+      }
+      fprintf(o, "\n");
+    }
+  } else {
+    fprintf(o, "\ntracking: the files command different conditions; per-condition rows left out\n");
   }
-  char b[32];
-  double fr = glrep_fall_rate(f);
-  if (isfinite(fr)) fprintf(o, "  fall rate over all agents: %s%%\n", glrep_num_(b, sizeof b, 100.0 * fr, 2));
-  else fprintf(o, "  fall rate over all agents: n/a (no fall_rate column)\n");
+  char b[80];
+  if (isfinite(glrep_fall_rate(f)) || s->n > 1)
+    fprintf(o, "  fall rate over all agents: %s%%\n", glrep_cell_(b, sizeof b, s, glrep_g_fall_, (glrep_ix){0}, 2));
+  else
+    fprintf(o, "  fall rate over all agents: n/a (no fall_rate column)\n");
 }
 
-static void glrep_cycles_text_(const glrep_file *f, FILE *o) {
-  fprintf(o, "\ngait cycles (/analysis/cycles):\n  %4s %8s %8s %8s  %19s %10s %12s\n", "cond", "u_cmd",
-          "v_cmd", "r_cmd", "mode period", "freq_hz", "cycles_used");
+static void glrep_cycles_text_(const glrep_set *s, FILE *o) {
+  const glrep_file *f = s->f[0];
+  if (!s->same_conditions) return;
+  fprintf(o, "\ngait cycles (/analysis/cycles):\n  %4s %8s %8s %8s  %*s %*s %*s\n", "cond", "u_cmd",
+          "v_cmd", "r_cmd", glrep_w_(s, 19), "mode period", glrep_w_(s, 10), "freq_hz",
+          glrep_w_(s, 12), "cycles_used");
   for (int c = 0; c < f->ncond; ++c) {
-    char per[64];
-    if (f->mode[c] > 0 && f->dt > 0)
+    char per[96], fq[80], nu[80];
+    const glrep_ix ix = {NULL, c, 0};
+    if (s->n > 1) {
+      char b[80];
+      snprintf(per, sizeof per, "%s s", glrep_cell_(b, sizeof b, s, glrep_g_mode_s_, ix, 4));
+    } else if (f->mode[c] > 0 && f->dt > 0) {
       snprintf(per, sizeof per, "%d (%.4f s)", f->mode[c], f->mode[c] * f->dt);
-    else if (f->mode[c] > 0)
+    } else if (f->mode[c] > 0) {
       snprintf(per, sizeof per, "%d samples", f->mode[c]);
-    else
+    } else {
       snprintf(per, sizeof per, "no cycles");
-    fprintf(o, "  %4d %8.4f %8.4f %8.4f  %19s %10.4f %12lld\n", c, f->u[c], f->v[c], f->r[c], per,
-            f->freq[c], f->nused[c]);
+    }
+    if (s->n == 1) {
+      snprintf(fq, sizeof fq, "%.4f", f->freq[c]);
+      snprintf(nu, sizeof nu, "%lld", f->nused[c]);
+    } else {
+      glrep_cell_(fq, sizeof fq, s, glrep_g_freq_, ix, 4);
+      glrep_cell_(nu, sizeof nu, s, glrep_g_nused_, ix, 1);
+    }
+    fprintf(o, "  %4d %8.4f %8.4f %8.4f  %*s %*s %*s\n", c, f->u[c], f->v[c], f->r[c],
+            glrep_w_(s, 19), per, glrep_w_(s, 10), fq, glrep_w_(s, 12), nu);
   }
 }
 
-static void glrep_summary_text_(FILE *o, const char *label, const double *q) {
-  char b[GLREP_NQ][32];
+static void glrep_summary_text_(FILE *o, const glrep_set *s, const char *label, const char *pop, int raw) {
+  char b[GLREP_NQ][80];
+  for (int j = 0; j < GLREP_NQ; ++j) glrep_cell_(b[j], sizeof b[j], s, glrep_g_q_, (glrep_ix){pop, j, raw}, -1);
   fprintf(o, "  %s: mean %s, median %s, p90 (linear) %s, p90 (hazen) %s, max %s\n", label,
-          glrep_num_(b[0], 32, q[GLREP_Q_MEAN], -1), glrep_num_(b[1], 32, q[GLREP_Q_MEDIAN], -1),
-          glrep_num_(b[2], 32, q[GLREP_Q_P90_LINEAR], -1), glrep_num_(b[3], 32, q[GLREP_Q_P90_HAZEN], -1),
-          glrep_num_(b[4], 32, q[GLREP_Q_MAX], -1));
+          b[GLREP_Q_MEAN], b[GLREP_Q_MEDIAN], b[GLREP_Q_P90_LINEAR], b[GLREP_Q_P90_HAZEN], b[GLREP_Q_MAX]);
 }
 
-static void glrep_pop_text_(const glrep_file *f, const glrep_pop *p, FILE *o) {
-  char b[4][32];
+static void glrep_variance_text_(const glrep_set *s, const glrep_pop *p, FILE *o) {
+  char b[80];
+  fprintf(o, "  explained variance:");
+  for (int i = 0; i < 3 && i < p->k; ++i)
+    fprintf(o, "%s PC%d %s%%", i ? "," : "", i + 1, glrep_cell_(b, sizeof b, s, glrep_g_evr_, (glrep_ix){p->name, i, 0}, 2));
+  fprintf(o, "; PC1-%d %s%%", p->k < 3 ? p->k : 3, glrep_cell_(b, sizeof b, s, glrep_g_cum_, (glrep_ix){p->name, 3, 0}, 2));
+  if (p->k > 3)
+    fprintf(o, "; PC1-%d %s%%", p->k < 12 ? p->k : 12, glrep_cell_(b, sizeof b, s, glrep_g_cum_, (glrep_ix){p->name, 12, 0}, 2));
+  fprintf(o, "\n");
+}
+
+static void glrep_pop_text_(const glrep_set *s, const glrep_pop *p, FILE *o) {
+  char b[4][80];
   fprintf(o, "\npopulation %s (%lld cycle-average rows", p->name, p->rows);
   if (p->dim > 0) fprintf(o, " x %lld units", p->dim);
+  if (s->n > 1) {
+    int have = 0;
+    for (int i = 0; i < s->n; ++i) have += glrep_find_pop(s->f[i], p->name) >= 0;
+    fprintf(o, " in the first file; in %d of %d files", have, s->n);
+  }
   fprintf(o, "):\n");
-  fprintf(o, "  explained variance:");
-  for (int i = 0; i < 3 && i < p->k; ++i) fprintf(o, "%s PC%d %.2f%%", i ? "," : "", i + 1, 100.0 * p->evr[i]);
-  fprintf(o, "; PC1-%d %.2f%%", p->k < 3 ? p->k : 3, 100.0 * glrep_cum_evr(p, 3));
-  if (p->k > 3) fprintf(o, "; PC1-%d %.2f%%", p->k < 12 ? p->k : 12, 100.0 * glrep_cum_evr(p, 12));
-  fprintf(o, "\n");
+  glrep_variance_text_(s, p, o);
   char label[256];
   int w = snprintf(label, sizeof label, "tangling (");
   if (p->space) w += snprintf(label + w, sizeof label - (size_t)w, "%s, ", p->space);
   if (p->qdims > 0) w += snprintf(label + w, sizeof label - (size_t)w, "%lld dims, ", p->qdims);
   w += snprintf(label + w, sizeof label - (size_t)w, "epsilon %s", glrep_num_(b[0], 32, p->eps, -1));
+  if (s->n > 1) w += snprintf(label + w, sizeof label - (size_t)w, " in the first file");
   if (p->eps_rule) snprintf(label + w, sizeof label - (size_t)w, ", %s", p->eps_rule);
   strncat(label, ")", sizeof label - strlen(label) - 1);
-  glrep_summary_text_(o, label, p->q);
-  if (p->npcm > 0) {
+  glrep_summary_text_(o, s, label, p->name, 0);
+  if (p->npcm > 0 && s->same_conditions) {
     fprintf(o, "  tangling per condition:\n");
     for (int c = 0; c < p->npcm; ++c) {
       if (!isfinite(p->pcm[2 * c])) continue; /* a condition without cycles has no rows */
-      fprintf(o, "    cond %d: mean %s, max %s\n", c, glrep_num_(b[1], 32, p->pcm[2 * c], -1),
-              glrep_num_(b[2], 32, p->pcm[2 * c + 1], -1));
+      fprintf(o, "    cond %d: mean %s, max %s\n", c,
+              glrep_cell_(b[1], sizeof b[1], s, glrep_g_pcm_, (glrep_ix){p->name, c, 0}, -1),
+              glrep_cell_(b[2], sizeof b[2], s, glrep_g_pcm_, (glrep_ix){p->name, c, 1}, -1));
     }
   }
-  if (p->has_raw) glrep_summary_text_(o, "tangling of every raw sample", p->qraw);
+  if (p->has_raw) glrep_summary_text_(o, s, "tangling of every raw sample", p->name, 1);
   if (p->has_speed) {
     fprintf(o, "  speed axis (family %s, PCs 3..%d): fraction %s of condition-mean variance\n",
-            glrep_s_(p->speed_family), p->k < 12 ? p->k : 12, glrep_num_(b[3], 32, p->speed_fraction, 4));
-    for (int s = 0; s < p->nspeed; ++s)
-      fprintf(o, "    speed %.4f -> projection %s\n", p->speed_value[s], glrep_num_(b[1], 32, p->speed_proj[s], -1));
+            glrep_s_(p->speed_family), p->k < 12 ? p->k : 12,
+            glrep_cell_(b[3], sizeof b[3], s, glrep_g_speed_frac_, (glrep_ix){p->name, 0, 0}, 4));
+    for (int k = 0; k < p->nspeed && s->same_conditions; ++k)
+      fprintf(o, "    speed %.4f -> projection %s\n", p->speed_value[k],
+              glrep_cell_(b[1], sizeof b[1], s, glrep_g_speed_proj_, (glrep_ix){p->name, k, 0}, -1));
   }
-  (void)f;
 }
 
-gl_err glrep_write_text(const glrep_file *f, FILE *o) {
-  fprintf(o, "== %s\n", f->path);
+static void glrep_provenance_text_(const glrep_file *f, FILE *o) {
   fprintf(o, "provenance: name %s, git %s, gaitlab %s, seed %lld, nranks %lld, policy %s, status %s\n",
           glrep_s_(f->name), glrep_s_(f->git_hash), glrep_s_(f->version), f->seed, f->nranks,
           glrep_s_(f->policy), glrep_s_(f->status));
-  glrep_tracking_text_(f, o);
-  if (!f->has_analysis) {
-    fprintf(o, "\nanalysis: absent (run `gaitlab analyze %s` first)\n", f->path);
-  } else {
-    char b[32];
+}
+
+static int glrep_same_conditions_(const glrep_file *const *f, int n) {
+  for (int i = 1; i < n; ++i) {
+    if (f[i]->ncond != f[0]->ncond || f[i]->nrow != f[0]->nrow) return 0;
+    for (int c = 0; c < f[0]->ncond; ++c)
+      if (f[i]->u[c] != f[0]->u[c] || f[i]->v[c] != f[0]->v[c] || f[i]->r[c] != f[0]->r[c]) return 0;
+  }
+  return 1;
+}
+
+static void glrep_analysis_text_(const glrep_set *s, FILE *o) {
+  const glrep_file *f = s->f[0];
+  char b[32];
+  if (s->n == 1) {
     fprintf(o, "\nanalysis: git %s, nranks %lld, %s s\n", glrep_s_(f->analysis_git), f->analysis_nranks,
             glrep_num_(b, sizeof b, f->analysis_seconds, 2));
     if (f->warning) fprintf(o, "analysis skipped: %s\n", f->warning);
-    if (f->has_cycles) glrep_cycles_text_(f, o);
-    for (int i = 0; i < f->npop; ++i) glrep_pop_text_(f, &f->pop[i], o);
   }
+  if (f->has_cycles) glrep_cycles_text_(s, o);
+  for (int i = 0; i < f->npop; ++i) glrep_pop_text_(s, &f->pop[i], o);
+}
+
+gl_err glrep_write_text(const glrep_file *f, FILE *o) {
+  const glrep_set s = {&f, 1, 1};
+  fprintf(o, "== %s\n", f->path);
+  glrep_provenance_text_(f, o);
+  glrep_tracking_text_(&s, o);
+  if (!f->has_analysis) fprintf(o, "\nanalysis: absent (run `gaitlab analyze %s` first)\n", f->path);
+  else glrep_analysis_text_(&s, o);
   fprintf(o, "\n");
   return ferror(o) ? gl_error(GL_ERR_IO, "cannot write the report of '%s'", f->path) : GL_OK;
+}
+
+gl_err glrep_write_text_across(const glrep_file *const *f, int n, FILE *o) {
+  const glrep_set s = {f, n, glrep_same_conditions_(f, n)};
+  fprintf(o, "== mean ± sd (ddof 1) across %d files, over the files that have each number\n", n);
+  for (int i = 0; i < n; ++i) {
+    fprintf(o, "  %s: ", f[i]->path);
+    glrep_provenance_text_(f[i], o);
+  }
+  glrep_tracking_text_(&s, o);
+  /* the layout (conditions, populations) is the first analysed file's */
+  int first = -1;
+  for (int i = 0; i < n && first < 0; ++i)
+    if (f[i]->has_analysis && !f[i]->warning) first = i;
+  if (first < 0) {
+    fprintf(o, "\nanalysis: no file has a complete analysis\n");
+  } else {
+    const glrep_file **g = NULL;
+    GL_CALL(GL_ALLOC(g, n));
+    g[0] = f[first];
+    for (int i = 0, k = 1; i < n; ++i)
+      if (i != first) g[k++] = f[i];
+    const glrep_set sa = {g, n, s.same_conditions};
+    glrep_analysis_text_(&sa, o);
+    free(g);
+  }
+  fprintf(o, "\n");
+  return ferror(o) ? gl_error(GL_ERR_IO, "cannot write the report across files") : GL_OK;
 }
 
 /* Union of population names over files, in first-seen order (pointers into the files). */

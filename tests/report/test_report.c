@@ -318,7 +318,14 @@ static void test_full_report(void **state) {
   t = slurp_("report_stdout.txt");
   assert_non_null(t);
   assert_int_equal(count_(t, "== seed"), 3);
+  /* every number again as mean ± sd over the files that have it */
+  const char *across = strstr(t, "== mean ± sd (ddof 1) across 3 files");
+  assert_non_null(across);
+  assert_non_null(strstr(across, "  fall rate over all agents: 25.00 ± 25.00%\n"));
+  assert_non_null(strstr(across, "population lstm_c (15 cycle-average rows x 8 units in the first file; in 1 of 3 files):\n"));
+  assert_non_null(strstr(across, "mean 1.5 ± n/a, median 1.25 ± n/a,"));
   const char *cmp = strstr(t, "comparison across 3 files");
+  assert_true(cmp > across);
   assert_non_null(cmp);
   snprintf(line, sizeof line, "  %-24s %6d %10s %14s %14s %14s %14s\n", "seedA", 7, "25.00", "70.00", "1.5", "100.00", "1.75");
   assert_non_null(strstr(cmp, line));
@@ -369,6 +376,32 @@ static void test_full_report(void **state) {
   assert_int_not_equal(stat("report_out/seedC_lstm_c_pc.svg", &st), 0);
 }
 
+/* Two analysed seeds and one with other commands: mean ± sd per number, per-condition rows
+ * only while the commands agree. */
+static void test_across_seeds(void **state) {
+  (void)state;
+  double fa[NC] = {0, 0.25, 0.5}, fb[NC] = {0.5, 0.5, 0.5};
+  write_recording_("acrossA.h5", 1, fa, "full", NULL);
+  write_recording_("acrossB.h5", 2, fb, "full", NULL);
+  const char *argv[] = {"acrossA.h5", "acrossB.h5"};
+  assert_int_equal(report_("across_stdout.txt", 2, argv), GL_OK);
+  char *t = slurp_("across_stdout.txt");
+  assert_non_null(t);
+  const char *a = strstr(t, "== mean ± sd (ddof 1) across 2 files");
+  assert_non_null(a);
+  /* falls 25 % and 50 %: mean 37.5, sd 25 / sqrt 2 = 17.68 */
+  assert_non_null(strstr(a, "  fall rate over all agents: 37.50 ± 17.68%\n"));
+  /* condition 1's fall rate column: 0.25 and 0.5 -> 0.375 ± 0.1768 */
+  assert_non_null(strstr(a, "0.3750 ± 0.1768"));
+  /* both files hold the same analysis: sd 0 */
+  assert_non_null(strstr(a, "explained variance: PC1 40.00 ± 0.00%, PC2 20.00 ± 0.00%, PC3 10.00 ± 0.00%; PC1-3 70.00 ± 0.00%"));
+  assert_non_null(strstr(a, "    cond 1: mean 1.5 ± 0, max 3 ± 0\n"));
+  assert_non_null(strstr(a, "    speed 0.8000 -> projection 1.4 ± 0\n"));
+  /* 10 Hz in both files (5 samples x 20 ms) */
+  assert_non_null(strstr(a, "0.1000 ± 0.0000 s"));
+  free(t);
+}
+
 static void expect_error_(const char *file, const char *msg) {
   const char *argv[] = {file};
   gl_err err = report_("report_err_stdout.txt", 1, argv);
@@ -415,6 +448,7 @@ int main(int argc, char **argv) {
   H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_full_report),
+      cmocka_unit_test(test_across_seeds),
       cmocka_unit_test(test_bad_inputs),
   };
   int rc = cmocka_run_group_tests(tests, NULL, NULL);
