@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "env_test_util.h"
+#include "gaitlab/policy.h"
 
 /* Independent rotation matrix of a unit quaternion (w, x, y, z), row-major body->world. */
 static void quat_to_R(const double q[4], double R[9]) {
@@ -245,11 +246,43 @@ static void test_obs_after_reset(void **state) {
   destroy(&f);
 }
 
+/* The action-feedback agent's 188-d input, through a real step: after a reset columns
+ * 176-187 are 0; after gle_agent_step(a) they hold a exactly (as given, Isaac joint order),
+ * and after a second step b replaces a. The normaliser passes all 188 columns to an actor
+ * with actor_in 188 and drops the last 12 for a 176-input actor. */
+static void test_previous_action_columns(void **state) {
+  (void)state;
+  fixture f;
+  make(&f, 1, 0); /* noise on: the previous action is observed without noise */
+  float o[GLE_OBS_FULL], a[12], b[12];
+  ENV_OK(gle_agent_observe(f.a, o));
+  for (int j = 0; j < 12; ++j) ASSERT_NEAR(o[176 + j], 0, 0);
+  for (int j = 0; j < 12; ++j) a[j] = 0.125f * (float)j - 0.7f, b[j] = 0.3f - 0.0625f * (float)j;
+  gle_step_info info;
+  ENV_OK(gle_agent_step(f.a, a, &info));
+  ENV_OK(gle_agent_observe(f.a, o));
+  for (int j = 0; j < 12; ++j) assert_true(o[176 + j] == a[j]);
+  ENV_OK(gle_agent_step(f.a, b, &info));
+  ENV_OK(gle_agent_observe(f.a, o));
+  for (int j = 0; j < 12; ++j) assert_true(o[176 + j] == b[j]);
+
+  glp_norm n;
+  assert_int_equal(glp_norm_init(&n, GLE_OBS_FULL), GL_OK);
+  for (int j = 0; j < GLE_OBS_FULL; ++j) n.mean[j] = 0.25, n.var[j] = 4.0 - 1e-5; /* sd 2 */
+  float full[GLE_OBS_FULL], part[GLE_OBS];
+  glp_norm_apply(&n, 1, o, GLE_OBS_FULL, full, GLE_OBS_FULL);
+  glp_norm_apply(&n, 1, o, GLE_OBS_FULL, part, GLE_OBS);
+  for (int j = 0; j < 12; ++j) ASSERT_NEAR(full[176 + j], (b[j] - 0.25) / 2.0, 1e-6);
+  assert_memory_equal(full, part, sizeof part);
+  glp_norm_free(&n);
+  destroy(&f);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_layout_and_scales), cmocka_unit_test(test_scan_grid),
       cmocka_unit_test(test_noise), cmocka_unit_test(test_heading_controller),
-      cmocka_unit_test(test_obs_after_reset),
+      cmocka_unit_test(test_obs_after_reset), cmocka_unit_test(test_previous_action_columns),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
