@@ -160,6 +160,15 @@ static gl_err glx_check_relations(const glc_doc *doc, glx_config *c) {
   if (c->perturb_kind != GLX_PERTURB_NONE && c->perturb_step >= c->episode_steps)
     return gl_error(GL_ERR_INPUT, "%s: perturbation.step: %d is not inside the episode; allowed: 0 <= step < sim.episode_steps = %d",
                     glc_doc_mark(doc, "perturbation.step", mark, sizeof mark), c->perturb_step, c->episode_steps);
+  if (strcmp(c->policy, "random") != 0) {
+    char path[4096];
+    if (glx_policy_path(c->policy, path, sizeof path) != GL_OK) {
+      char msg[1024];
+      snprintf(msg, sizeof msg, "%s", gl_errmsg());
+      gl_error_clear();
+      return gl_error(GL_ERR_INPUT, "%s: %s", glc_doc_mark(doc, "policy", mark, sizeof mark), msg);
+    }
+  }
   if (c->nagents > 100000000)
     return gl_error(GL_ERR_INPUT, "%s: conditions.copies: %lld agents in total is too many; allowed: at most 1e8",
                     glc_doc_mark(doc, "conditions.copies", mark, sizeof mark), (long long)c->nagents);

@@ -36,6 +36,9 @@ check validate-table 0 "4 conditions x 3 copies = 12 agents" -- "$G" validate "$
 check validate-train 0 "valid\. Training run 'train_flat'.*|50 % of envs under the heading controller" -- "$G" validate "$GAITLAB_SOURCE_DIR/experiments/train_flat.yaml"
 check validate-train-typo 2 "train_typo\.yaml:4:3: .*comands.*commands" -- "$G" validate "$B/train_typo.yaml"
 check validate-train-range 2 "env\.heading_fraction: 2 is out of range" -- "$G" validate "$GAITLAB_SOURCE_DIR/experiments/train_flat.yaml" --set env.heading_fraction=2
+check policy-name 2 "^gaitlab: error: --set policy=seed_99: policy 'seed_99': no shipped agent policies/seed_99\.h5" -- "$G" validate "$here/data/small.yaml" --set policy=seed_99
+check policy-name-ok 0 "policy default ->" -- "$G" validate "$here/data/small.yaml" --set policy=default
+check validate-train-af 0 "valid\. Training run 'action_feedback', seed 1" -- "$G" validate "$GAITLAB_SOURCE_DIR/experiments/train_action_feedback.yaml"
 check validate-obs-scale 0 "1 +0 +0\.5 +\| +2 +0 +0\.125" -- "$G" validate "$here/data/small.yaml"
 # Errors under several ranks: exactly one message, same exit code.
 out=$("$MPIEXEC" -n 2 --oversubscribe "$G" validate "$B/typo.yaml" 2>&1); rc=$?
