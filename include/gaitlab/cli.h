@@ -1,6 +1,8 @@
-/* Subcommands of the gaitlab binary (prefix glcli_). main() initialises MPI and BLAS
- * threading, dispatches to one of these, prints the failing rank's message once and exits
- * with the gl_err code. Each command lives with its stage: run/, train/, analysis/, ... */
+/* Subcommands of the gaitlab binary (prefix glcli_), all in src/cli: arguments, --help, exit
+ * codes. main() initialises MPI and BLAS threading, dispatches to one of these, prints the
+ * failing rank's message once and exits with the gl_err code. The stages below (run, train,
+ * analysis, report, io) expose plain C APIs and know no command: they are built as the
+ * library gaitlab_core, which is linked on its own as a check that none calls up into cli. */
 #ifndef GAITLAB_CLI_H
 #define GAITLAB_CLI_H
 
@@ -23,15 +25,13 @@ typedef struct glcli_args {
  * the option named; `usage` is the one-line usage shown in that message. */
 gl_err glcli_parse(int argc, char **argv, const char *usage, glcli_args *a);
 
-gl_err glcli_run(const glcli_args *a, MPI_Comm comm);
-gl_err glcli_validate(const glcli_args *a, MPI_Comm comm);
-gl_err glcli_info(const glcli_args *a, MPI_Comm comm);
-gl_err glcli_train(const glcli_args *a, MPI_Comm comm);    /* src/train/cmd_train.c */
-/* `gaitlab validate` of a training YAML (src/train/cmd_train.c): the file is one when it has
- * a train: or env: section. */
-int glcli_is_train_file(const glcli_args *a, MPI_Comm comm);
-gl_err glcli_validate_train(const glcli_args *a, MPI_Comm comm);
-gl_err glcli_analyze(const glcli_args *a, MPI_Comm comm);  /* src/analysis/cmd_analyze.c */
-gl_err glcli_report(const glcli_args *a, MPI_Comm comm);   /* src/report/cmd_report.c */
+gl_err glcli_run(const glcli_args *a, MPI_Comm comm);      /* cmd_run.c */
+gl_err glcli_validate(const glcli_args *a, MPI_Comm comm); /* cmd_run.c: experiment or training */
+gl_err glcli_info(const glcli_args *a, MPI_Comm comm);     /* cmd_info.c */
+gl_err glcli_train(const glcli_args *a, MPI_Comm comm);    /* cmd_train.c */
+gl_err glcli_validate_train(const glcli_args *a, MPI_Comm comm); /* cmd_train.c */
+gl_err glcli_analyze(const glcli_args *a, MPI_Comm comm);  /* cmd_analyze.c */
+gl_err glcli_report(const glcli_args *a, MPI_Comm comm);   /* cmd_report.c */
+gl_err glcli_align(const glcli_args *a, MPI_Comm comm);    /* cmd_align.c */
 
 #endif

@@ -5,6 +5,7 @@
 
 #include <mpi.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "gaitlab/error.h"
 
@@ -46,5 +47,14 @@ void gl_library_versions(char *buf, size_t len); /* "mujoco 2.2.2; hdf5 1.10.8; 
  * source tree when run from a build, else the install prefix. Returns GL_ERR_IO with the
  * paths tried when absent. */
 gl_err gl_resource_path(const char *relative, char *out, size_t outlen);
+
+/* mkdir -p: create `dir` and its missing parents; GL_ERR_IO naming the part that cannot be
+ * created, or `dir` when it exists but is not a directory. */
+gl_err gl_mkdir_p(const char *dir);
+
+/* Contiguous block [begin, end) of n items for `rank` of `nranks`: the first n % nranks
+ * ranks get one extra. Works for nranks > n (trailing ranks get empty ranges). Agents and
+ * training environments are sharded by it, so an item's rank never changes its numbers. */
+void gl_shard_range(int64_t n, int nranks, int rank, int64_t *begin, int64_t *end);
 
 #endif

@@ -77,10 +77,6 @@ void glx_config_free(glx_config *cfg);
 gl_err glx_config_load(const char *path, const char *const *sets, int nsets, MPI_Comm comm,
                        glx_config *cfg, glc_doc **doc_out);
 
-/* Contiguous block of n items for `rank` of `nranks`: the first n % nranks ranks get one
- * extra. Works for nranks > n (trailing ranks get empty ranges). */
-void gl_shard_range(int64_t n, int nranks, int rank, int64_t *begin, int64_t *end);
-
 /* The policy file for the YAML's `policy:` value: a bare name (no '/', no ".h5") is a
  * shipped agent policies/NAME.h5 (GL_ERR_INPUT naming it when there is none), else a path. */
 gl_err glx_policy_path(const char *policy, char *path, size_t len);

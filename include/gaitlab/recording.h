@@ -67,4 +67,9 @@ gl_err glio_finish(glio_file *f);
 /* Close without renaming (error path); the .partial file stays for --resume. */
 void glio_abort(glio_file *f);
 
+/* Print a readable summary of any gaitlab file (recording or policy) to stdout: root
+ * attributes, provenance, every object with its shape, the agents and tracking tables.
+ * Serial. GL_ERR_INPUT when the file is missing or not HDF5. */
+gl_err glio_info(const char *path);
+
 #endif

@@ -47,4 +47,9 @@ gl_err glrep_write_csv(const glrep_file *const *f, int n, FILE *out);
 gl_err glrep_write_pc_svg(const glrep_file *f, int pop, const char *path);
 gl_err glrep_write_tangling_svg(const glrep_file *f, const char *path);
 
+/* Into directory `dir` (created if needed): per file <stem>_report.txt, <stem>_<pop>_pc.svg,
+ * <stem>_tangling.svg (stems made unique by position when two files share one), and
+ * summary.csv over all files. */
+gl_err glrep_write_outputs(const glrep_file *const *f, int n, const char *dir, int quiet);
+
 #endif

@@ -7,7 +7,8 @@
  *  2. The trainer (glt_trainer): rollout + update over a rank's block of environments, driven
  *     through a small environment interface (glt_env_ops) so the ANYmal task (gle_) and the
  *     cheap test tasks of tests/train plug into the same code.
- *  3. The `gaitlab train` command (cmd_train.c): YAML schema, checkpoints, HDF5 log.
+ *  3. The training run (config.c: the YAML schema; driver.c: the loop with checkpoints,
+ *     snapshots, the HDF5 log and the final policy), which src/cli/cmd_train.c calls.
  *
  * Determinism: every environment has a global index; its action noise comes from the glr
  * stream (seed, index, GLR_ACTION) and everything else from the env's own streams. Minibatch
@@ -23,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "gaitlab/config.h"
 #include "gaitlab/env.h"
 #include "gaitlab/error.h"
 #include "gaitlab/policy.h"
@@ -272,5 +274,60 @@ gl_err glt_anymal_create(glt_env *env, const gle_task *task, const glt_command_r
 void glt_anymal_destroy(glt_env *env);
 /* The agent behind local env i (0 <= i < env->n), for inspection; owned by the env. */
 gle_agent *glt_anymal_agent(const glt_env *env, int i);
+
+/* ------------------------------------------------------------ a training run -- */
+
+/* The training YAML bound into C (config.c): the task keys (env.*), the network's inputs and
+ * initialisation (policy.*) and PPO (train.*). */
+typedef struct glt_config {
+  char *name;
+  int seed;
+  char *output;
+  /* env */
+  int terrain;
+  int terrain_seed;
+  double terrain_amp;
+  int curriculum_wrap;
+  char *model;
+  double timestep;
+  int decimation, extra_substep, episode_steps, obs_noise;
+  double noise_level;
+  glc_reals friction;
+  int push_interval;
+  double push_vel;
+  int heading_command;
+  double heading_fraction, extreme_fraction;
+  glc_reals cmd_u, cmd_v, cmd_heading, cmd_yaw_rate;
+  glc_reals init_q;
+  double init_qd, spawn_xy;
+  double rew[GLE_R_NTERMS];
+  /* policy */
+  int actor_in, critic_in;
+  double head_gain, logstd_init;
+  /* train */
+  glt_params p;
+  int envs_per_rank;
+  double total_steps;
+  int max_iterations;
+  double checkpoint_minutes;
+  double snapshot_steps;
+} glt_config;
+
+extern const char *const glt_terrain_names[]; /* env.terrain choices, NULL-terminated */
+const glc_key *glt_config_schema(size_t *n);
+/* Bind a training document: defaults, schema checks, cross-field checks, then the task the
+ * environments are built from. Errors name the document's mark (file:line:col). */
+gl_err glt_config_bind(const glc_doc *doc, glt_config *cfg, gle_task *task, int nranks);
+void glt_config_free(glt_config *cfg);
+/* Is this document a training file (a train: or env: section)? */
+int glt_config_is_train(const glc_doc *doc);
+
+/* Collective: train into `dir` (checkpoint.h5, train_log.h5, policy.h5, snapshots/) until
+ * train.total_steps or train.max_iterations, checkpointing every train.checkpoint_minutes
+ * and on a stop signal (then GL_ERR_INTERRUPTED). `yaml` is the effective configuration,
+ * stored as provenance. With `resume` an existing checkpoint is continued bit-for-bit;
+ * without it an existing checkpoint is refused. */
+gl_err glt_train_run(const glt_config *cfg, const gle_task *task, const char *yaml,
+                     const char *dir, int resume, int quiet, MPI_Comm comm);
 
 #endif

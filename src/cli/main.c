@@ -8,30 +8,42 @@
 #include "gaitlab/cli.h"
 #include "gaitlab/core.h"
 
+/* How a command answers --help: main prints usage and help text first (GLCLI_HELP_TEXT),
+ * then the command itself lists its YAML keys (GLCLI_HELP_KEYS); a command with neither flag
+ * prints everything itself. */
+enum { GLCLI_HELP_TEXT = 1, GLCLI_HELP_KEYS = 2 };
+
 typedef struct glcli_command {
   const char *name;
   gl_err (*fn)(const glcli_args *, MPI_Comm);
+  int help_flags;
   const char *usage;
   const char *help;
 } glcli_command;
 
 static const glcli_command glcli_commands_[] = {
-    {"run", glcli_run, "gaitlab run EXP.yaml [--set KEY=VALUE]... [--resume] [--quiet]",
+    {"run", glcli_run, GLCLI_HELP_TEXT | GLCLI_HELP_KEYS, "gaitlab run EXP.yaml [--set KEY=VALUE]... [--resume] [--quiet]",
      "Simulate the experiment's agents over all ranks and record them into one HDF5 file\n"
      "(written to OUTPUT.partial, renamed when complete). --resume continues a killed run."},
-    {"validate", glcli_validate, "gaitlab validate EXP.yaml|TRAIN.yaml [--set KEY=VALUE]...",
+    {"validate", glcli_validate, GLCLI_HELP_TEXT | GLCLI_HELP_KEYS, "gaitlab validate EXP.yaml|TRAIN.yaml [--set KEY=VALUE]...",
      "Check an experiment file (print its condition table) or a training file."},
-    {"train", glcli_train, "gaitlab train TRAIN.yaml [--set KEY=VALUE]... [--resume] [--quiet]",
+    {"train", glcli_train, GLCLI_HELP_KEYS, "gaitlab train TRAIN.yaml [--set KEY=VALUE]... [--resume] [--quiet]",
      "Train the MLP+LSTM actor-critic with PPO over all ranks (data-parallel); checkpoints\n"
      "every few minutes and on SIGTERM (exit 75); --resume continues bit-for-bit."},
-    {"analyze", glcli_analyze, "gaitlab analyze FILE.h5 [--set analysis.KEY=VALUE]...",
+    {"analyze", glcli_analyze, GLCLI_HELP_KEYS, "gaitlab analyze FILE.h5 [--set analysis.KEY=VALUE]...",
      "Cycle-aligned averages, PCA (ScaLAPACK), tangling and speed axes of a recording (or of\n"
      "external [time x unit] datasets), written into /analysis of the same file."},
-    {"report", glcli_report, "gaitlab report FILE.h5... [-o DIR]",
+    {"report", glcli_report, GLCLI_HELP_TEXT, "gaitlab report FILE.h5... [-o DIR]",
      "Text report of recordings and their analyses (tracking, gait frequency, PCA, tangling,\n"
      "speed axis), a comparison table across files (seeds), and with -o: SVG figures,\n"
      "per-file reports and summary.csv."},
-    {"info", glcli_info, "gaitlab info FILE.h5",
+    {"align", glcli_align, GLCLI_HELP_TEXT | GLCLI_HELP_KEYS,
+     "gaitlab align FILE.h5 FILE.h5... [-o OUT.h5] [--set layers=[lstm_c,mu]] [--set pcs=10] [--set grid=50]",
+     "How similar the structured activity of agents is (one analysed recording each): per layer,\n"
+     "cycle averages resampled onto a common phase grid, top PCs per agent, and for every pair\n"
+     "of files canonical correlations and Procrustes disparity next to two controls. With -o,\n"
+     "OUT.h5 gets /align/<layer>/... and every convention as attributes."},
+    {"info", glcli_info, GLCLI_HELP_TEXT, "gaitlab info FILE.h5",
      "Summarise a recording or policy file: provenance, conditions, datasets, tracking table."},
 };
 #define GLCLI_NCOMMANDS (sizeof glcli_commands_ / sizeof *glcli_commands_)
@@ -85,18 +97,18 @@ int main(int argc, char **argv) {
   for (size_t i = 0; i < GLCLI_NCOMMANDS; ++i)
     if (strcmp(argv[1], glcli_commands_[i].name) == 0) cmd = &glcli_commands_[i];
   if (!cmd) {
-    err = gl_error(GL_ERR_INPUT, "unknown command '%s'; allowed: run, validate, info, train, analyze, report (see gaitlab --help)", argv[1]);
+    char names[256] = "";
+    for (size_t i = 0; i < GLCLI_NCOMMANDS; ++i)
+      snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", i ? ", " : "",
+               glcli_commands_[i].name);
+    err = gl_error(GL_ERR_INPUT, "unknown command '%s'; allowed: %s (see gaitlab --help)", argv[1], names);
   } else {
     glcli_args args;
     err = glcli_parse(argc - 2, argv + 2, cmd->usage, &args);
     if (!err && args.help) {
-      int own_usage = cmd->fn == glcli_train || cmd->fn == glcli_analyze;
-      if (rank == 0 && !own_usage) printf("usage: %s\n\n%s\n\n", cmd->usage, cmd->help);
+      if (rank == 0 && (cmd->help_flags & GLCLI_HELP_TEXT)) printf("usage: %s\n\n%s\n\n", cmd->usage, cmd->help);
       fflush(stdout);
-      /* Commands with a YAML schema list their keys themselves. */
-      if (cmd->fn == glcli_train || cmd->fn == glcli_analyze || cmd->fn == glcli_run ||
-          cmd->fn == glcli_validate)
-        err = cmd->fn(&args, comm);
+      if (cmd->help_flags != GLCLI_HELP_TEXT) err = cmd->fn(&args, comm);
     } else if (!err) {
       local_only = 0;
       gl_log_set_quiet(args.quiet);

@@ -1,5 +1,6 @@
 #include "gaitlab/core.h"
 
+#include <errno.h>
 #include <hdf5.h>
 #include <mujoco/mujoco.h>
 #include <signal.h>
@@ -7,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -133,4 +135,31 @@ gl_err gl_resource_path(const char *relative, char *out, size_t outlen) {
   }
   return gl_error(GL_ERR_IO, "cannot find shipped file '%s' (looked in $GAITLAB_SOURCE_DIR, %s, %s)",
                   relative, GAITLAB_SOURCE_DIR, GAITLAB_DATA_DIR);
+}
+
+gl_err gl_mkdir_p(const char *dir) {
+  char buf[4096];
+  if (snprintf(buf, sizeof buf, "%s", dir) >= (int)sizeof buf)
+    return gl_error(GL_ERR_INPUT, "output path too long: %s", dir);
+  for (char *q = buf + 1;; ++q) {
+    if (*q == '/' || *q == '\0') {
+      char c = *q;
+      *q = '\0';
+      if (mkdir(buf, 0775) != 0 && errno != EEXIST)
+        return gl_error(GL_ERR_IO, "cannot create directory '%s': %s", buf, strerror(errno));
+      *q = c;
+      if (!c) break;
+    }
+  }
+  struct stat st;
+  if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+    return gl_error(GL_ERR_IO, "output '%s' is not a directory", dir);
+  return GL_OK;
+}
+
+
+void gl_shard_range(int64_t n, int nranks, int rank, int64_t *begin, int64_t *end) {
+  int64_t base = n / nranks, extra = n % nranks;
+  *begin = rank * base + (rank < extra ? rank : extra);
+  *end = *begin + base + (rank < extra ? 1 : 0);
 }

@@ -233,9 +233,3 @@ gl_err glx_config_load(const char *path, const char *const *sets, int nsets, MPI
     glc_doc_destroy(doc);
   return GL_OK;
 }
-
-void gl_shard_range(int64_t n, int nranks, int rank, int64_t *begin, int64_t *end) {
-  int64_t base = n / nranks, extra = n % nranks;
-  *begin = rank * base + (rank < extra ? rank : extra);
-  *end = *begin + base + (rank < extra ? 1 : 0);
-}

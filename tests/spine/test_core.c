@@ -8,6 +8,7 @@
 
 #include <cmocka.h>
 
+#include "gaitlab/core.h"
 #include "gaitlab/experiment.h"
 #include "gaitlab/rng.h"
 

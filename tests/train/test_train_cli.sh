@@ -3,9 +3,9 @@
 # overwrite a run, bit-exact --resume (2 + 2 iterations == 4 straight, compared with h5diff
 # on weights, Adam moments and every env's state), SIGTERM -> clean checkpoint + exit 75 ->
 # resume on another rank count, schema errors with file:line:col marks.
-# TRAIN_CLI is a driver that calls glcli_train exactly like the gaitlab binary's dispatch.
+# G is the gaitlab binary.
 set -u
-CLI=${TRAIN_CLI:?}
+G=${GAITLAB_BINARY:?}
 MPI="${MPIEXEC:-mpiexec} --oversubscribe"
 YAML=${GAITLAB_SOURCE_DIR:?}/experiments/train_flat.yaml
 W=$(mktemp -d)
@@ -18,7 +18,7 @@ rows() { h5dump -d /iteration -y -w 0 "$1" | awk '/DATA {/{f=1;next} f&&/}/{exit
          grep -o '[0-9][0-9.e+]*' | tr '\n' ' '; }
 
 # 1. straight 4 iterations on 2 ranks
-$MPI -n 2 "$CLI" "$YAML" -o "$W/a" "${SMALL[@]}" --set train.max_iterations=4 -q ||
+$MPI -n 2 "$G" train "$YAML" -o "$W/a" "${SMALL[@]}" --set train.max_iterations=4 -q ||
   fail "straight run failed"
 for f in checkpoint.h5 train_log.h5 policy.h5; do [ -s "$W/a/$f" ] || fail "missing $f"; done
 [ "$(rows "$W/a/train_log.h5")" = "1 2 3 4 " ] || fail "log rows: $(rows "$W/a/train_log.h5")"
@@ -26,14 +26,14 @@ h5dump -d /provenance/train_yaml "$W/a/policy.h5" | grep -q "num_envs: 6" ||
   fail "policy.h5 lacks the effective training YAML as provenance"
 
 # 2. the same output without --resume is refused
-$MPI -n 2 "$CLI" "$YAML" -o "$W/a" "${SMALL[@]}" --set train.max_iterations=4 -q 2>"$W/err"
+$MPI -n 2 "$G" train "$YAML" -o "$W/a" "${SMALL[@]}" --set train.max_iterations=4 -q 2>"$W/err"
 rc=$?
 [ $rc -eq 2 ] || fail "overwrite: expected exit 2, got $rc"
 grep -q -- "--resume" "$W/err" || fail "overwrite message: $(cat "$W/err")"
 
 # 3. 2 iterations, then --resume to 4: bitwise identical to the straight run
-$MPI -n 2 "$CLI" "$YAML" -o "$W/b" "${SMALL[@]}" --set train.max_iterations=2 -q || fail "run b"
-$MPI -n 2 "$CLI" "$YAML" -o "$W/b" "${SMALL[@]}" --set train.max_iterations=4 -q --resume ||
+$MPI -n 2 "$G" train "$YAML" -o "$W/b" "${SMALL[@]}" --set train.max_iterations=2 -q || fail "run b"
+$MPI -n 2 "$G" train "$YAML" -o "$W/b" "${SMALL[@]}" --set train.max_iterations=4 -q --resume ||
   fail "resume b"
 for d in params adam_m adam_v obs_norm_mean obs_norm_var env_records; do
   h5diff "$W/a/checkpoint.h5" "$W/b/checkpoint.h5" /$d /$d >/dev/null || fail "resume differs in /$d"
@@ -42,7 +42,7 @@ done
 
 # 4. SIGTERM (one rank, signalled directly as SLURM would): checkpoint, exit 75, then resume
 #    on 2 ranks (the checkpoint holds every env in global order)
-"$CLI" "$YAML" -o "$W/c" "${SMALL[@]}" --set train.max_iterations=100000 2>"$W/log_c" &
+"$G" train "$YAML" -o "$W/c" "${SMALL[@]}" --set train.max_iterations=100000 2>"$W/log_c" &
 pid=$!
 for _ in $(seq 600); do grep -q " it 3 " "$W/log_c" && break; sleep 0.1; done
 kill -TERM $pid
@@ -52,20 +52,20 @@ rc=$?
 grep -q "interrupted" "$W/log_c" || fail "SIGTERM message: $(tail -3 "$W/log_c")"
 n=$(rows "$W/c/train_log.h5" | wc -w)
 [ "$n" -ge 3 ] || fail "interrupted log has $n rows"
-$MPI -n 2 "$CLI" "$YAML" -o "$W/c" "${SMALL[@]}" --set train.max_iterations=$((n + 2)) --resume \
+$MPI -n 2 "$G" train "$YAML" -o "$W/c" "${SMALL[@]}" --set train.max_iterations=$((n + 2)) --resume \
   2>"$W/log_c2" || fail "resume after SIGTERM: $(tail -3 "$W/log_c2")"
 grep -q "resumed from" "$W/log_c2" || fail "no resume line"
 [ "$(rows "$W/c/train_log.h5" | wc -w)" -eq $((n + 2)) ] || fail "log after resume"
 
 # 5. schema errors name the file position and the key
-$MPI -n 2 "$CLI" "$YAML" -o "$W/d" --set train.horizon=0 2>"$W/err"
+$MPI -n 2 "$G" train "$YAML" -o "$W/d" --set train.horizon=0 2>"$W/err"
 rc=$?
 [ $rc -eq 2 ] && grep -q "train.horizon" "$W/err" || fail "horizon=0: rc $rc $(cat "$W/err")"
-$MPI -n 2 "$CLI" "$YAML" -o "$W/d" --set train.seq_len=5 2>"$W/err"
+$MPI -n 2 "$G" train "$YAML" -o "$W/d" --set train.seq_len=5 2>"$W/err"
 rc=$?
 [ $rc -eq 2 ] && grep -q "seq_len" "$W/err" || fail "seq_len=5: rc $rc $(cat "$W/err")"
 printf 'train:\n  num_envs: 4\n  horizont: 8\n' >"$W/bad.yaml"
-"$CLI" "$W/bad.yaml" -o "$W/d" 2>"$W/err"
+"$G" train "$W/bad.yaml" -o "$W/d" 2>"$W/err"
 rc=$?
 [ $rc -eq 2 ] && grep -q "bad.yaml:3" "$W/err" && grep -q "horizont" "$W/err" ||
   fail "unknown key: rc $rc $(cat "$W/err")"

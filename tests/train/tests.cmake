@@ -7,15 +7,11 @@ gaitlab_test(NAME train_mpi
   SOURCES ${GAITLAB_TEST_DIR}/test_train_mpi.c ${GAITLAB_TEST_DIR}/cue_env.c
   RANKS 1 2 4 TIMEOUT 180)
 
-# `gaitlab train` end to end on the ANYmal task (tiny sizes). train_cli calls glcli_train the
-# way the binary's dispatch does, so this test does not depend on src/cli/main.c.
-add_executable(train_cli ${GAITLAB_TEST_DIR}/train_cli.c)
-target_compile_options(train_cli PRIVATE ${GAITLAB_WARN})
-target_link_libraries(train_cli PRIVATE gaitlab_core)
+# `gaitlab train` end to end on the ANYmal task (tiny sizes), through the gaitlab binary.
 add_test(NAME train_cli COMMAND bash ${GAITLAB_TEST_DIR}/test_train_cli.sh
   WORKING_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR})
 set_tests_properties(train_cli PROPERTIES TIMEOUT 300
-  ENVIRONMENT "${GAITLAB_TEST_ENV};MPIEXEC=${MPIEXEC_EXECUTABLE};TRAIN_CLI=$<TARGET_FILE:train_cli>")
+  ENVIRONMENT "${GAITLAB_TEST_ENV};MPIEXEC=${MPIEXEC_EXECUTABLE}")
 gaitlab_test(NAME train_anymal SOURCES ${GAITLAB_TEST_DIR}/test_train_anymal.c TIMEOUT 60)
 # Curriculum terrain through the training environment: rank-split invariance, the level
 # metric and checkpoint record; and `gaitlab train` on it end to end (tiny sizes).
@@ -23,4 +19,4 @@ gaitlab_test(NAME train_curriculum SOURCES ${GAITLAB_TEST_DIR}/test_train_curric
 add_test(NAME train_curriculum_cli COMMAND bash ${GAITLAB_TEST_DIR}/test_train_curriculum_cli.sh
   WORKING_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR})
 set_tests_properties(train_curriculum_cli PROPERTIES TIMEOUT 120
-  ENVIRONMENT "${GAITLAB_TEST_ENV};MPIEXEC=${MPIEXEC_EXECUTABLE};TRAIN_CLI=$<TARGET_FILE:train_cli>")
+  ENVIRONMENT "${GAITLAB_TEST_ENV};MPIEXEC=${MPIEXEC_EXECUTABLE}")

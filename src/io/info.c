@@ -1,5 +1,5 @@
-/* `gaitlab info FILE.h5`: a readable summary of any gaitlab file (recording or policy),
- * read serially on rank 0. Everything printed comes from the file itself, so the command
+/* A readable summary of any gaitlab file (recording or policy) on stdout, read serially
+ * (what `gaitlab info` prints). Everything printed comes from the file itself, so the command
  * also documents the layout for users writing their own readers. */
 #include <hdf5.h>
 #include <math.h>
@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gaitlab/cli.h"
 #include "gaitlab/core.h"
 #include "gaitlab/h5.h"
+#include "gaitlab/recording.h"
 
 static herr_t glinfo_attr_cb_(hid_t loc, const char *name, const H5A_info_t *ai, void *op) {
   (void)ai;
@@ -137,40 +137,33 @@ static gl_err glinfo_agents_(hid_t f) {
   return GL_OK;
 }
 
-gl_err glcli_info(const glcli_args *a, MPI_Comm comm) {
-  int rank;
-  MPI_Comm_rank(comm, &rank);
-  if (a->npositional != 1)
-    return gl_error(GL_ERR_INPUT, "expected one HDF5 file; usage: gaitlab info FILE.h5");
+gl_err glio_info(const char *path) {
   gl_err err = GL_OK;
-  if (rank == 0) {
-    glh5_quiet();
-    const char *path = a->positional[0];
-    htri_t is = H5Fis_hdf5(path);
-    if (is <= 0) {
-      err = gl_error(GL_ERR_INPUT, "'%s' is %s", path, is < 0 ? "missing or unreadable" : "not an HDF5 file");
+  glh5_quiet();
+  htri_t is = H5Fis_hdf5(path);
+  if (is <= 0) {
+    err = gl_error(GL_ERR_INPUT, "'%s' is %s", path, is < 0 ? "missing or unreadable" : "not an HDF5 file");
+  } else {
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (f < 0) {
+      err = gl_error(GL_ERR_INPUT, "cannot open '%s' as HDF5", path);
     } else {
-      hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-      if (f < 0) {
-        err = gl_error(GL_ERR_INPUT, "cannot open '%s' as HDF5", path);
-      } else {
-        printf("%s\n", path);
-        H5Aiterate2(f, H5_INDEX_NAME, H5_ITER_INC, NULL, glinfo_attr_cb_, NULL);
-        /* Policy files keep their training provenance in a group of its own. */
-        if (H5Lexists(f, "provenance", H5P_DEFAULT) > 0) {
-          hid_t g = H5Gopen2(f, "provenance", H5P_DEFAULT);
-          printf("provenance:\n");
-          H5Aiterate2(g, H5_INDEX_NAME, H5_ITER_INC, NULL, glinfo_attr_cb_, NULL);
-          H5Gclose(g);
-        }
-        printf("\ncontents:\n");
-        H5Ovisit2(f, H5_INDEX_NAME, H5_ITER_INC, glinfo_visit_cb_, NULL, H5O_INFO_BASIC);
-        err = glinfo_agents_(f);
-        if (!err) err = glinfo_tracking_(f);
-        H5Fclose(f);
+      printf("%s\n", path);
+      H5Aiterate2(f, H5_INDEX_NAME, H5_ITER_INC, NULL, glinfo_attr_cb_, NULL);
+      /* Policy files keep their training provenance in a group of its own. */
+      if (H5Lexists(f, "provenance", H5P_DEFAULT) > 0) {
+        hid_t g = H5Gopen2(f, "provenance", H5P_DEFAULT);
+        printf("provenance:\n");
+        H5Aiterate2(g, H5_INDEX_NAME, H5_ITER_INC, NULL, glinfo_attr_cb_, NULL);
+        H5Gclose(g);
       }
+      printf("\ncontents:\n");
+      H5Ovisit2(f, H5_INDEX_NAME, H5_ITER_INC, glinfo_visit_cb_, NULL, H5O_INFO_BASIC);
+      err = glinfo_agents_(f);
+      if (!err) err = glinfo_tracking_(f);
+      H5Fclose(f);
     }
-    fflush(stdout);
   }
-  return gl_agree(comm, err);
+  fflush(stdout);
+  return err;
 }

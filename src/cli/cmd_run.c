@@ -6,6 +6,7 @@
 #include "gaitlab/cli.h"
 #include "gaitlab/core.h"
 #include "gaitlab/experiment.h"
+#include "gaitlab/train.h"
 
 static gl_err glcli_need_one_file(const glcli_args *a, const char *usage) {
   if (a->npositional != 1)
@@ -68,6 +69,19 @@ gl_err glcli_run(const glcli_args *a, MPI_Comm comm) {
   gla_config_free(&acfg);
   glx_config_free(&cfg);
   return err;
+}
+
+/* A training file is validated by the training schema; a file that does not load is left to
+ * the experiment validator, whose error names it. */
+static int glcli_is_train_file(const glcli_args *a, MPI_Comm comm) {
+  glc_doc *doc = NULL;
+  if (glc_doc_load_bcast(&doc, a->positional[0], a->sets, a->nsets, &comm) != GL_OK) {
+    gl_error_clear();
+    return 0;
+  }
+  int is = glt_config_is_train(doc);
+  glc_doc_destroy(doc);
+  return is;
 }
 
 gl_err glcli_validate(const glcli_args *a, MPI_Comm comm) {
