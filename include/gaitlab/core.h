@@ -23,6 +23,13 @@ int gl_error_is_remote(void);
 /* Which rank (lowest) failed in the last gl_agree that returned an error, or -1. */
 int gl_agree_failed_rank(void);
 
+/* MPI returns in the error idiom. Communicators get MPI_ERRORS_RETURN (main), so a failed
+ * call returns instead of aborting the job; gl_mpi_check turns the code into GL_ERR_MPI
+ * with the call and MPI's own description. GL_MPI returns it, GL_MPI_GOTO jumps. */
+gl_err gl_mpi_check(int rc, const char *what);
+#define GL_MPI(call) GL_CALL(gl_mpi_check((call), #call))
+#define GL_MPI_GOTO(err, call, label) GL_GOTO(err, gl_mpi_check((call), #call), label)
+
 /* Rank-0 progress output to stderr (other ranks stay quiet); --quiet silences it. */
 void gl_log_set_rank(int rank);
 void gl_log_set_quiet(int quiet);
@@ -35,8 +42,8 @@ double gl_wtime(void);
  * GL_ERR_INTERRUPTED (exit 75), which SLURM scripts turn into a requeue. */
 void gl_signals_install(void);
 int gl_stop_requested(void);
-/* Collective: 1 on every rank if any rank was asked to stop. */
-int gl_stop_agree(MPI_Comm comm);
+/* Collective: *stop = 1 on every rank if any rank was asked to stop. */
+gl_err gl_stop_agree(MPI_Comm comm, int *stop);
 
 /* Version strings for --version and file provenance. */
 const char *gl_git_hash(void);

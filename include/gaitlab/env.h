@@ -8,7 +8,7 @@
  * agents of one env must be used from one thread at a time. Nothing about an agent
  * depends on which rank or batch it is in.
  *
- * Facts: ../shared/reference/anymal_c_model.md and rl_task_and_ppo.md. Joint/action order
+ * Facts: docs/model.md and docs/task_and_training.md. Joint/action order
  * is the authors' Isaac order LF, LH, RF, RH x (HAA, HFE, KFE) — the MJCF declares legs in
  * that order so qpos[7:19] needs no permutation. Foot-force outputs use the recording
  * order LF, RF, LH, RH (the HDF5 contract), which is NOT the joint order. */
@@ -22,7 +22,7 @@
 
 #define GLE_NJ 12           /* actuated joints */
 #define GLE_NHEIGHT 140     /* height samples */
-#define GLE_OBS 176         /* actor observation (authors' layout, §3) */
+#define GLE_OBS 176         /* actor observation (docs/task_and_training.md §3) */
 #define GLE_OBS_FULL 188    /* + previous action (critic / 188-d variant) */
 #define GLE_NFEET 4
 
@@ -36,7 +36,7 @@ enum {
 };
 
 /* PLANE; ROUGH: one random-uniform height field; CURRICULUM: Isaac Gym's 10-level x
- * 20-column terrain curriculum (rl_task_and_ppo.md §9, models/anymal_c_curriculum.xml) with
+ * 20-column terrain curriculum (docs/task_and_training.md §9, models/anymal_c_curriculum.xml) with
  * per-agent levels updated at every reset. */
 typedef enum gle_terrain {
   GLE_TERRAIN_PLANE = 0, GLE_TERRAIN_ROUGH = 1, GLE_TERRAIN_CURRICULUM = 2

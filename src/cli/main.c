@@ -71,8 +71,18 @@ int main(int argc, char **argv) {
   /* Before MPI_Init, which can take seconds on a busy node: a SIGTERM arriving then must
    * also mean "stop cleanly". */
   gl_signals_install();
-  MPI_Init(&argc, &argv);
-  /* One BLAS thread per rank: ranks already use the cores (hpc_build_notes.md). */
+  if (MPI_Init(&argc, &argv) != MPI_SUCCESS) {
+    fprintf(stderr, "gaitlab: error: MPI_Init failed (is the MPI runtime installed and the "
+                    "launcher's environment intact?)\n");
+    return (int)GL_ERR_MPI;
+  }
+  /* Failed MPI calls return their code (and become one GL_ERR_MPI message, exit 6) instead of
+   * aborting the job with MPI's default handler; split communicators inherit this. */
+  if (MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN) != MPI_SUCCESS) {
+    fprintf(stderr, "gaitlab: error: cannot set MPI_ERRORS_RETURN on MPI_COMM_WORLD\n");
+    MPI_Abort(MPI_COMM_WORLD, (int)GL_ERR_MPI);
+  }
+  /* One BLAS thread per rank: ranks already use the cores (docs/building.md §4). */
   openblas_set_num_threads(1);
   MPI_Comm comm = MPI_COMM_WORLD;
   int rank;

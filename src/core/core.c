@@ -20,6 +20,17 @@ static int gl_remote_ = 0;
 
 int gl_error_is_remote(void) { return gl_remote_; }
 
+gl_err gl_mpi_check(int rc, const char *what) {
+  if (rc == MPI_SUCCESS) return GL_OK;
+  char msg[MPI_MAX_ERROR_STRING] = "";
+  int len = 0;
+  if (MPI_Error_string(rc, msg, &len) != MPI_SUCCESS) snprintf(msg, sizeof msg, "error code %d", rc);
+  /* the call's text up to its argument list is enough to name it */
+  const char *paren = strchr(what, '(');
+  int n = paren ? (int)(paren - what) : (int)strlen(what);
+  return gl_error(GL_ERR_MPI, "%.*s failed: %s", n, what, msg);
+}
+
 gl_err gl_agree(MPI_Comm comm, gl_err local) {
   int rank, size;
   MPI_Comm_rank(comm, &rank);
@@ -30,16 +41,14 @@ gl_err gl_agree(MPI_Comm comm, gl_err local) {
   int mine[2] = {local != GL_OK ? rank : size, (int)local};
   int first[2];
   struct { int v, r; } in = {mine[0], rank}, out;
-  if (MPI_Allreduce(&in, &out, 1, MPI_2INT, MPI_MINLOC, comm) != MPI_SUCCESS)
-    return gl_error(GL_ERR_MPI, "MPI_Allreduce failed while agreeing on errors");
+  GL_MPI(MPI_Allreduce(&in, &out, 1, MPI_2INT, MPI_MINLOC, comm));
   if (out.v == size) {
     gl_failed_rank_ = -1;
     return GL_OK;
   }
   first[0] = out.v;
   first[1] = mine[1];
-  if (MPI_Bcast(&first[1], 1, MPI_INT, first[0], comm) != MPI_SUCCESS)
-    return gl_error(GL_ERR_MPI, "MPI_Bcast failed while agreeing on errors");
+  GL_MPI(MPI_Bcast(&first[1], 1, MPI_INT, first[0], comm));
   gl_failed_rank_ = first[0];
   /* Only the lowest failing rank reports: when several ranks fail alike (a collective file
    * create, say) the user still reads one message. */
@@ -103,10 +112,11 @@ void gl_signals_install(void) {
 
 int gl_stop_requested(void) { return gl_stop_ != 0; }
 
-int gl_stop_agree(MPI_Comm comm) {
-  int mine = gl_stop_ != 0, any = 0;
-  MPI_Allreduce(&mine, &any, 1, MPI_INT, MPI_MAX, comm);
-  return any;
+gl_err gl_stop_agree(MPI_Comm comm, int *stop) {
+  int mine = gl_stop_ != 0;
+  *stop = 0;
+  GL_MPI(MPI_Allreduce(&mine, stop, 1, MPI_INT, MPI_MAX, comm));
+  return GL_OK;
 }
 
 const char *gl_git_hash(void) { return GAITLAB_GIT_HASH; }

@@ -297,13 +297,14 @@ static gl_err glx_mark_done(MPI_Comm comm, int nranks, const long long mine[2], 
                             int steps_per_agent, double *steps) {
   long long *all = NULL;
   GL_CALL(GL_ALLOC(all, 2 * (size_t)nranks));
-  MPI_Allgather(mine, 2, MPI_LONG_LONG, all, 2, MPI_LONG_LONG, comm);
-  for (int r = 0; r < nranks; ++r) {
+  gl_err err = gl_mpi_check(MPI_Allgather(mine, 2, MPI_LONG_LONG, all, 2, MPI_LONG_LONG, comm),
+                            "MPI_Allgather");
+  for (int r = 0; !err && r < nranks; ++r) {
     for (long long a = all[2 * r]; a < all[2 * r] + all[2 * r + 1]; ++a) done[a] = 1;
     *steps += (double)all[2 * r + 1] * steps_per_agent;
   }
   free(all);
-  return GL_OK;
+  return err;
 }
 
 /* Pointers to rows [lo, ...) of each layer buffer, as glio_write_block expects. */
@@ -355,7 +356,7 @@ gl_err glx_run(const glx_config *cfg, int resume, int quiet, MPI_Comm comm) {
   if (resume) {
     int complete = 0;
     GL_GOTO(err, gl_agree(comm, rank == 0 ? glx_output_complete(cfg, &complete) : GL_OK), out);
-    MPI_Bcast(&complete, 1, MPI_INT, 0, comm);
+    GL_MPI_GOTO(err, MPI_Bcast(&complete, 1, MPI_INT, 0, comm), out);
     if (complete) {
       if (!quiet) gl_log("gaitlab run: %s is already complete; nothing to do", cfg->output);
       goto out;
@@ -368,7 +369,7 @@ gl_err glx_run(const glx_config *cfg, int resume, int quiet, MPI_Comm comm) {
   const int W = g.W;
   int64_t g_lo = a0 / W, g_hi = a1 > a0 ? (a1 - 1) / W + 1 : g_lo;
   long long mine = (long long)(g_hi - g_lo), rounds = 0;
-  MPI_Allreduce(&mine, &rounds, 1, MPI_LONG_LONG, MPI_MAX, comm);
+  GL_MPI_GOTO(err, MPI_Allreduce(&mine, &rounds, 1, MPI_LONG_LONG, MPI_MAX, comm), out);
   int64_t ndone0 = 0;
   for (int64_t a = 0; a < cfg->nagents; ++a) ndone0 += done[a] != 0;
   if (!quiet)
@@ -382,7 +383,9 @@ gl_err glx_run(const glx_config *cfg, int resume, int quiet, MPI_Comm comm) {
   for (long long round = 0; round < rounds; ++round) {
     /* Blocks are the unit of work a SIGTERM may wait for; everything written so far is
      * flushed and flagged complete, so re-running with --resume continues from here. */
-    if (gl_stop_agree(comm)) {
+    int stop = 0;
+    GL_GOTO(err, gl_stop_agree(comm, &stop), out);
+    if (stop) {
       glio_abort(file);
       file = NULL;
       if (!quiet) gl_log("gaitlab run: stopped by signal after %lld of %lld blocks; re-run with --resume to continue", round, rounds);

@@ -27,10 +27,10 @@ static const glc_key train_schema[] = {
     K("seed", GLC_INT, seed, 0, 2147483647, 0, "seed of every random stream"),
     K("output", GLC_STRING, output, 0, 0, 0,
       "output directory: checkpoint.h5, train_log.h5, policy.h5 (-o overrides)"),
-    K("env", GLC_SECTION, terrain, 0, 0, 0, "the ANYmal C task (rl_task_and_ppo.md)"),
+    K("env", GLC_SECTION, terrain, 0, 0, 0, "the ANYmal C task (docs/task_and_training.md)"),
     {"env.terrain", GLC_ENUM, offsetof(glt_config, terrain), 0, 0, 0, glt_terrain_names,
      "plane, rough (one random height field) or curriculum (Isaac's 10 levels x 20 terrain "
-     "columns of 8 m tiles; per-env level moved at every reset, rl_task_and_ppo.md §9)"},
+     "columns of 8 m tiles; per-env level moved at every reset, docs/task_and_training.md §9)"},
     K("env.terrain_seed", GLC_INT, terrain_seed, 0, 2147483647, 0,
       "rough/curriculum: seed of the height field's random parts (same on every rank)"),
     K("env.terrain_amp", GLC_REAL, terrain_amp, 0, 2, 0, "rough: max height of the random field, m"),

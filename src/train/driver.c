@@ -189,7 +189,7 @@ static gl_err train_check_output(train_run *R, int resume, int *have) {
                      "choose another output directory (output: / -o)", R->ckpt);
   }
   GL_CALL(gl_agree(R->comm, err));
-  MPI_Bcast(have, 1, MPI_INT, 0, R->comm);
+  GL_MPI(MPI_Bcast(have, 1, MPI_INT, 0, R->comm));
   return GL_OK;
 }
 
@@ -247,7 +247,7 @@ static gl_err train_loop(train_run *R, int *stopped) {
     int flags[2] = {gl_stop_requested(),
                     R->rank == 0 && c->checkpoint_minutes > 0 &&
                         gl_wtime() - last_ckpt >= 60.0 * c->checkpoint_minutes};
-    MPI_Allreduce(MPI_IN_PLACE, flags, 2, MPI_INT, MPI_MAX, R->comm);
+    GL_MPI(MPI_Allreduce(MPI_IN_PLACE, flags, 2, MPI_INT, MPI_MAX, R->comm));
     if (flags[0]) {
       *stopped = 1;
       return GL_OK;

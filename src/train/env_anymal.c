@@ -1,6 +1,7 @@
 /* The ANYmal C task (gle_) behind the trainer's environment interface. Commands are drawn
- * here, at every reset, from the env's (seed, index, GLR_COMMAND) stream (rl_task_and_ppo.md
- * §5: only at episode reset); pushes, noise and the initial pose live inside gle_agent. */
+ * here, at every reset, from the env's (seed, index, GLR_COMMAND) stream
+ * (docs/task_and_training.md §5: only at episode reset); pushes, noise and the initial pose
+ * live inside gle_agent. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
