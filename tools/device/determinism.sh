@@ -1,10 +1,10 @@
 #!/bin/bash
 # On a many-core node (bundle from tools/device/bundle.sh with h5check): the same experiment
 # on 1 rank and on several larger rank counts must give bitwise-identical recordings
-# (the spine_determinism test does this for 1-4 ranks on every CI run).
+# (the e2e_determinism test does this for 1-4 ranks on every CI run).
 #   tools/device/determinism.sh "5 16"
 # Environment: BUNDLE (default .dev/bundle.tar.xz), GL_DIR where it is unpacked (default
-# /tmp/gl), COPIES agents per condition of tests/spine/data/small.yaml (default 40).
+# /tmp/gl), COPIES agents per condition of tests/end_to_end/data/small.yaml (default 40).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 bundle=${BUNDLE:-.dev/bundle.tar.xz}
@@ -21,7 +21,7 @@ status=0
 for np in 1 $ranks; do
   t0=$(date +%s.%N)
   $GL_RUN $GL_MPIRUN -np "$np" --oversubscribe --bind-to none \
-    $GL_RUN $GL_BIN run tests/spine/data/small.yaml --quiet --set output="$w/np$np.h5" \
+    $GL_RUN $GL_BIN run tests/end_to_end/data/small.yaml --quiet --set output="$w/np$np.h5" \
     --set conditions.copies="$copies" 2>&1 | grep -v "mca_base_component_repository_open\|dlopen\|Perhaps"
   [ -f "$w/np$np.h5" ] || status=1
   echo "np $np: $(awk -v a="$(date +%s.%N)" -v b="$t0" 'BEGIN { printf "%.1f", a - b }') s"
