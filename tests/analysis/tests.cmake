@@ -26,3 +26,7 @@ add_executable(bench_tangling ${CMAKE_SOURCE_DIR}/bench/bench_tangling.c)
 target_compile_options(bench_tangling PRIVATE ${GAITLAB_WARN})
 target_link_libraries(bench_tangling PRIVATE gaitlab_core)
 
+# Cross-agent alignment (gaitlab align): the math against independent answers, synthetic
+# analysed files, and the command on two short real runs.
+gaitlab_test(NAME test_align SOURCES ${GAITLAB_TEST_DIR}/test_align.c TIMEOUT 60)
+gaitlab_script_test(NAME align_cli SCRIPT ${GAITLAB_TEST_DIR}/align_cli.sh TIMEOUT 300)
