@@ -94,6 +94,10 @@ const void *gle_env_mjmodel(const gle_env *env);
 gl_err gle_agent_create(gle_agent **agent, const gle_env *env, uint64_t seed, uint64_t index);
 void gle_agent_destroy(gle_agent *agent);
 void *gle_agent_mjdata(gle_agent *agent);
+/* Fault hook for reliability tests (GAITLAB_FAULT=nan:AGENT:STEP): make the agent's base
+ * velocity NaN, so that its next step reports a non-finite state exactly as a physics blow-up
+ * would. */
+void gle_agent_inject_fault(gle_agent *agent);
 /* The env's mjModel with this agent's friction written into it (agents share one model; the
  * friction stays valid until another agent of the same env is used). */
 const void *gle_agent_mjmodel(const gle_agent *agent);

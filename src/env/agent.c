@@ -255,6 +255,11 @@ void gle_agent_destroy(gle_agent *a) {
 }
 
 void *gle_agent_mjdata(gle_agent *a) { return a->d; }
+
+void gle_agent_inject_fault(gle_agent *a) {
+  mjData *d = gle_agent_mjdata(a);
+  d->qvel[0] = NAN;
+}
 const void *gle_agent_mjmodel(const gle_agent *a) {
   gle_agent_bind(a);
   return a->m;

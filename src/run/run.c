@@ -14,7 +14,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <mujoco/mujoco.h>
 
 #include "gaitlab/core.h"
 #include "gaitlab/env.h"
@@ -257,8 +256,7 @@ static gl_err glx_simulate_group(const glx_config *cfg, const gle_env *env, cons
     for (int i = lo; i < hi; ++i) {
       if (!g->alive[i]) continue;
       if (fault->kind == 1 && fault->a == gi * W + i && fault->b == t) {
-        double *qvel = ((mjData *)gle_agent_mjdata(g->agent[i]))->qvel;
-        qvel[0] = NAN;
+        gle_agent_inject_fault(g->agent[i]);
       }
       gle_step_info info;
       GL_CALL(gle_agent_step(g->agent[i], g->mu + (size_t)i * GLP_NACT, &info));
