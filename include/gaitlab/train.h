@@ -288,18 +288,12 @@ typedef struct glt_config {
   int terrain_seed;
   double terrain_amp;
   int curriculum_wrap;
-  char *model;
-  double timestep;
-  int decimation, extra_substep, episode_steps, obs_noise;
-  double noise_level;
-  glc_reals friction;
+  gle_task_keys task;          /* the keys shared with experiments (env.h) */
   int push_interval;
   double push_vel;
   int heading_command;
   double heading_fraction, extreme_fraction;
   glc_reals cmd_u, cmd_v, cmd_heading, cmd_yaw_rate;
-  glc_reals init_q;
-  double init_qd, spawn_xy;
   double rew[GLE_R_NTERMS];
   /* policy */
   int actor_in, critic_in;
@@ -319,7 +313,7 @@ const glc_key *glt_config_schema(size_t *n);
  * environments are built from. Errors name the document's mark (file:line:col). */
 gl_err glt_config_bind(const glc_doc *doc, glt_config *cfg, gle_task *task, int nranks);
 void glt_config_free(glt_config *cfg);
-/* Is this document a training file (a train: or env: section)? */
+/* Is this document a training file (a train: section, or env: without conditions:)? */
 int glt_config_is_train(const glc_doc *doc);
 
 /* Collective: train into `dir` (checkpoint.h5, train_log.h5, policy.h5, snapshots/) until

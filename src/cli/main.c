@@ -56,7 +56,7 @@ static void glcli_usage(FILE *out) {
   for (size_t i = 0; i < GLCLI_NCOMMANDS; ++i) fprintf(out, "  %s\n", glcli_commands_[i].usage);
   fprintf(out, "\n  gaitlab COMMAND --help   details of one command\n  gaitlab --version\n\n"
                "--set KEY=VALUE overrides any YAML key by its dotted path, e.g.\n"
-               "  --set conditions.copies=2 --set output=out/x.h5 --set sim.episode_steps=200\n"
+               "  --set conditions.copies=2 --set output=out/x.h5 --set env.episode_steps=200\n"
                "Exit codes: 0 ok, 1 internal, 2 invalid input, 3 I/O, 4 numerical, 5 memory,\n"
                "6 MPI, 7 library, 75 interrupted (re-run the same command to resume).\n");
 }

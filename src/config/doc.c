@@ -812,6 +812,11 @@ int glc_doc_equal(const glc_doc *a, const glc_doc *b) {
 
 int glc_doc_has(const glc_doc *doc, const char *path) { return glc__lookup(doc, path) != NULL; }
 
+int glc_doc_from_set(const glc_doc *doc, const char *path) {
+  const glc_node *n = glc__lookup(doc, path);
+  return n && n->mark.line == 0 && n->mark.origin && strncmp(n->mark.origin, "--set ", 6) == 0;
+}
+
 const char *glc_doc_mark(const glc_doc *doc, const char *path, char *buf, size_t buflen) {
   const glc_node *n = glc__lookup(doc, path);
   if (n)

@@ -131,12 +131,7 @@ static gl_err glx_load_policy(const glx_config *cfg, MPI_Comm comm, glp_policy *
 
 static void glx_task_from_config(const glx_config *cfg, gle_task *task) {
   gle_task_defaults(task);
-  task->timestep = cfg->timestep;
-  task->decimation = cfg->decimation;
-  task->episode_steps = cfg->episode_steps;
-  task->obs_noise = cfg->noise;
-  task->friction_lo = cfg->friction_lo;
-  task->friction_hi = cfg->friction_hi;
+  gle_task_apply_keys(&cfg->task, task);
   task->push_interval = 0;   /* experiments push only as the perturbation block says */
   task->heading_command = 0; /* r is commanded directly (the authors' test mode) */
 }

@@ -88,9 +88,67 @@ static void test_policy_names(void **state) {
   glx_config_free(&c);
 }
 
+/* env: holds the task keys shared with training; the sim.* names of older files are aliases
+ * that give the same task, and giving a key and its alias is refused. */
+static void test_task_keys_and_aliases(void **state) {
+  (void)state;
+  glx_config a, b;
+  assert_int_equal(bind("conditions: {u: [1]}\nenv: {timestep: 0.004, decimation: 5, episode_steps: 950, obs_noise: false, friction: [0.9, 1.0]}\n", &a), GL_OK);
+  assert_int_equal(bind("conditions: {u: [1]}\nsim: {timestep: 0.004, decimation: 5, episode_steps: 950, noise: false, friction_min: 0.9, friction_max: 1.0}\n", &b), GL_OK);
+  gle_task ta, tb, td;
+  gle_task_defaults(&ta);
+  gle_task_defaults(&tb);
+  gle_task_apply_keys(&a.task, &ta);
+  gle_task_apply_keys(&b.task, &tb);
+  assert_memory_equal(&ta, &tb, sizeof ta);
+  assert_true(ta.timestep == 0.004 && ta.decimation == 5 && ta.episode_steps == 950 && !ta.obs_noise);
+  assert_true(ta.friction_lo == 0.9 && ta.friction_hi == 1.0);
+  glx_config_free(&a);
+  glx_config_free(&b);
+  /* defaults are the task's own */
+  assert_int_equal(bind("conditions: {u: [1]}\n", &a), GL_OK);
+  gle_task_defaults(&td);
+  gle_task_defaults(&ta);
+  gle_task_apply_keys(&a.task, &ta);
+  assert_memory_equal(&ta, &td, sizeof ta);
+  glx_config_free(&a);
+  assert_int_equal(bind("conditions: {u: [1]}\nenv: {timestep: 0.004}\nsim: {timestep: 0.002}\n", &a), GL_ERR_INPUT);
+  assert_string_equal(gl_errmsg(), "exp.yaml:3:17: sim.timestep is an alias of env.timestep, which is also given; allowed: one of them");
+  glx_config_free(&a);
+  /* an override of either name wins over the other written in the file */
+  glc_doc *doc = NULL;
+  const char *text = "conditions: {u: [1]}\nenv: {episode_steps: 1000}\n";
+  assert_int_equal(glc_doc_load_string(&doc, "exp.yaml", text, strlen(text)), GL_OK);
+  assert_int_equal(glc_doc_set(doc, "sim.episode_steps=950"), GL_OK);
+  assert_int_equal(glx_config_bind(doc, &a), GL_OK);
+  assert_int_equal(a.task.episode_steps, 950);
+  glx_config_free(&a);
+  glc_doc_destroy(doc);
+  text = "conditions: {u: [1]}\nsim: {episode_steps: 1000}\n";
+  assert_int_equal(glc_doc_load_string(&doc, "exp.yaml", text, strlen(text)), GL_OK);
+  assert_int_equal(glc_doc_set(doc, "env.episode_steps=960"), GL_OK);
+  assert_int_equal(glx_config_bind(doc, &a), GL_OK);
+  assert_int_equal(a.task.episode_steps, 960);
+  glx_config_free(&a);
+  glc_doc_destroy(doc);
+  assert_int_equal(bind("conditions: {u: [1]}\nsim: {friction_min: 1.0, friction_max: 0.5}\n", &a), GL_ERR_INPUT);
+  assert_non_null(strstr(gl_errmsg(), "sim.friction_max: 0.5 is below sim.friction_min = 1"));
+  glx_config_free(&a);
+  assert_int_equal(bind("conditions: {u: [1]}\nenv: {friction: [1.0, 0.5]}\n", &a), GL_ERR_INPUT);
+  assert_string_equal(gl_errmsg(), "exp.yaml:2:17: env.friction: expected [lo, hi] with lo <= hi");
+  glx_config_free(&a);
+  assert_int_equal(bind("conditions: {u: [1]}\nsim: {episode_steps: 100, record_start: 0, record_stop: 200}\n", &a), GL_ERR_INPUT);
+  assert_non_null(strstr(gl_errmsg(), "sim.record_stop: 200 exceeds sim.episode_steps = 100"));
+  glx_config_free(&a);
+  assert_int_equal(bind("conditions: {u: [1]}\nenv: {episode_steps: 100}\n", &a), GL_ERR_INPUT);
+  assert_non_null(strstr(gl_errmsg(), "sim.record_stop: 900 exceeds env.episode_steps = 100"));
+  glx_config_free(&a);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_grid_order), cmocka_unit_test(test_zip),
-      cmocka_unit_test(test_relations), cmocka_unit_test(test_policy_names)};
+      cmocka_unit_test(test_relations), cmocka_unit_test(test_policy_names),
+      cmocka_unit_test(test_task_keys_and_aliases)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
