@@ -35,7 +35,7 @@ case "$cmd" in
     fi
     export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OPENBLAS_NUM_THREADS=1
     export OMPI_MCA_btl_vader_single_copy_mechanism=none
-    exec mpirun -np "$np" --oversubscribe "$G" train "$yaml" "${sets[@]}" --set "output=$run" --resume;;
+    exec mpirun -np "$np" --oversubscribe "$G" train "$yaml" "${sets[@]}" --set "output=$run" --resume-or-start;;
   save)
     mkdir -p "$keep"
     cp "$run/checkpoint.h5" "$run/train_log.h5" "$keep/"

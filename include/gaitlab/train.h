@@ -319,8 +319,10 @@ int glt_config_is_train(const glc_doc *doc);
 /* Collective: train into `dir` (checkpoint.h5, train_log.h5, policy.h5, snapshots/) until
  * train.total_steps or train.max_iterations, checkpointing every train.checkpoint_minutes
  * and on a stop signal (then GL_ERR_INTERRUPTED). `yaml` is the effective configuration,
- * stored as provenance. With `resume` an existing checkpoint is continued bit-for-bit;
- * without it an existing checkpoint is refused. */
+ * stored as provenance. resume = 1 continues the checkpoint bit-for-bit and refuses to start
+ * over when there is none (a typo in the directory, a checkpoint deleted); resume = 2 continues
+ * or, without a checkpoint, starts a new run (requeued batch jobs); resume = 0 refuses an
+ * existing checkpoint. */
 gl_err glt_train_run(const glt_config *cfg, const gle_task *task, const char *yaml,
                      const char *dir, int resume, int quiet, MPI_Comm comm);
 

@@ -31,7 +31,9 @@ gl_err glcli_train(const glcli_args *a, MPI_Comm comm) {
     if (rank == 0) {
       size_t n;
       const glc_key *k = glt_config_schema(&n);
-      printf("usage: gaitlab train TRAIN.yaml [--set KEY=VALUE]... [--resume] [-o DIR] [-q]\n\n"
+      printf("usage: gaitlab train TRAIN.yaml [--set KEY=VALUE]... [--resume | --resume-or-start] [-o DIR] [-q]\n\n"
+             "--resume continues the checkpoint in the output directory (and refuses when there is\n"
+             "none); --resume-or-start continues it or starts a new run there (batch requeues).\n\n"
              "keys:\n");
       glc_print_schema(k, n, stdout);
     }

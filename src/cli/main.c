@@ -27,7 +27,7 @@ static const glcli_command glcli_commands_[] = {
      "(written to OUTPUT.partial, renamed when complete). --resume continues a killed run."},
     {"validate", glcli_validate, GLCLI_HELP_TEXT | GLCLI_HELP_KEYS, "gaitlab validate EXP.yaml|TRAIN.yaml [--set KEY=VALUE]...",
      "Check an experiment file (print its condition table) or a training file."},
-    {"train", glcli_train, GLCLI_HELP_KEYS, "gaitlab train TRAIN.yaml [--set KEY=VALUE]... [--resume] [--quiet]",
+    {"train", glcli_train, GLCLI_HELP_KEYS, "gaitlab train TRAIN.yaml [--set KEY=VALUE]... [--resume | --resume-or-start] [--quiet]",
      "Train the MLP+LSTM actor-critic with PPO over all ranks (data-parallel); checkpoints\n"
      "every few minutes and on SIGTERM (exit 75); --resume continues bit-for-bit."},
     {"analyze", glcli_analyze, GLCLI_HELP_KEYS, "gaitlab analyze FILE.h5 [--set analysis.KEY=VALUE]...",

@@ -26,7 +26,7 @@ np=${NP:-$(nproc)}
 if [ "$train_s" -gt 0 ]; then
   timeout -s USR1 -k 90 "$train_s" $GL_RUN $GL_MPIRUN -np "$np" --oversubscribe --bind-to none \
     $GL_RUN $GL_BIN train "$train_yaml" \
-    --set output="$train_out" --set train.checkpoint_minutes=2 --resume >"$OUT/train.log" 2>&1
+    --set output="$train_out" --set train.checkpoint_minutes=2 --resume-or-start >"$OUT/train.log" 2>&1
   echo "train exit $?"; tail -3 "$OUT/train.log"
   cp "$train_out/checkpoint.h5" "$train_out/train_log.h5" "$train_out/policy.h5" "$OUT/"
 fi
