@@ -23,6 +23,13 @@ int gl_error_is_remote(void);
 /* Which rank (lowest) failed in the last gl_agree that returned an error, or -1. */
 int gl_agree_failed_rank(void);
 
+/* MPI returns in the error idiom. Communicators get MPI_ERRORS_RETURN (main), so a failed
+ * call returns instead of aborting the job; gl_mpi_check turns the code into GL_ERR_MPI
+ * with the call and MPI's own description. GL_MPI returns it, GL_MPI_GOTO jumps. */
+gl_err gl_mpi_check(int rc, const char *what);
+#define GL_MPI(call) GL_CALL(gl_mpi_check((call), #call))
+#define GL_MPI_GOTO(err, call, label) GL_GOTO(err, gl_mpi_check((call), #call), label)
+
 /* Rank-0 progress output to stderr (other ranks stay quiet); --quiet silences it. */
 void gl_log_set_rank(int rank);
 void gl_log_set_quiet(int quiet);

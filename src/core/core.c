@@ -20,6 +20,17 @@ static int gl_remote_ = 0;
 
 int gl_error_is_remote(void) { return gl_remote_; }
 
+gl_err gl_mpi_check(int rc, const char *what) {
+  if (rc == MPI_SUCCESS) return GL_OK;
+  char msg[MPI_MAX_ERROR_STRING] = "";
+  int len = 0;
+  if (MPI_Error_string(rc, msg, &len) != MPI_SUCCESS) snprintf(msg, sizeof msg, "error code %d", rc);
+  /* the call's text up to its argument list is enough to name it */
+  const char *paren = strchr(what, '(');
+  int n = paren ? (int)(paren - what) : (int)strlen(what);
+  return gl_error(GL_ERR_MPI, "%.*s failed: %s", n, what, msg);
+}
+
 gl_err gl_agree(MPI_Comm comm, gl_err local) {
   int rank, size;
   MPI_Comm_rank(comm, &rank);
