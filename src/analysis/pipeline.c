@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "analysis_internal.h"
+#include "gaitlab/core.h"
 
 enum { GLA_PCA_BLOCK = 256 };
 
@@ -16,8 +17,8 @@ enum { GLA_PCA_BLOCK = 256 };
 static gl_err gla_pca_replicated_(const double *z, size_t n, int d, int k, int grid,
                                   MPI_Comm comm, gla_pca *p) {
   int rank, size;
-  MPI_Comm_rank(comm, &rank);
-  MPI_Comm_size(comm, &size);
+  GL_MPI(MPI_Comm_rank(comm, &rank));
+  GL_MPI(MPI_Comm_size(comm, &size));
   size_t nb = (n + GLA_PCA_BLOCK - 1) / GLA_PCA_BLOCK, mine = 0, rows = 0;
   for (size_t b = (size_t)rank; b < nb; b += (size_t)size) ++mine;
   double *loc = NULL;
@@ -81,7 +82,7 @@ static gl_err gla_put_summary_(hid_t g, const double *q, size_t n) {
 
 /* Tangling of rows x [n x dx] with segment structure; writes into group g. q_row receives
  * Q per row (NaN for rows skipped by the stride) when not NULL. */
-gl_err gla_tangle_rows(gla_h5 *h, hid_t g, const double *x, size_t n, int dx,
+gl_err gla_tangle_rows(const glh5_file *h, hid_t g, const double *x, size_t n, int dx,
                        const size_t *seg, int nseg, double dt, int cyclic, const gla_config *c,
                        const int64_t *row_label, MPI_Comm comm, double *q_row) {
   int rule = c->derivative == GLA_DERIV_AUTO
@@ -126,12 +127,12 @@ gl_err gla_tangle_rows(gla_h5 *h, hid_t g, const double *x, size_t n, int dx,
     for (size_t i = 0; i < m; ++i) q_row[rowof[i]] = q[i];
   }
   hsize_t dm = m;
-  GL_GOTO(err, gla_h5_put_double(h, g, "q", 1, &dm, q), done);
-  GL_GOTO(err, gla_h5_put_int64(h, g, "row", 1, &dm, rowof), done);
-  GL_GOTO(err, gla_h5_put_int64(h, g, "argmax_row", 1, &dm, argrow), done);
+  GL_GOTO(err, glh5_put_mpi(h, g, "q", H5T_NATIVE_DOUBLE, 1, &dm, q), done);
+  GL_GOTO(err, glh5_put_mpi(h, g, "row", H5T_NATIVE_INT64, 1, &dm, rowof), done);
+  GL_GOTO(err, glh5_put_mpi(h, g, "argmax_row", H5T_NATIVE_INT64, 1, &dm, argrow), done);
   if (row_label) {
     for (size_t i = 0; i < m; ++i) argrow[i] = row_label[rowof[i]];
-    GL_GOTO(err, gla_h5_put_int64(h, g, "agent", 1, &dm, argrow), done);
+    GL_GOTO(err, glh5_put_mpi(h, g, "agent", H5T_NATIVE_INT64, 1, &dm, argrow), done);
   }
   GL_GOTO(err, gla_put_summary_(g, q, m), done);
   GL_GOTO(err, glh5_attr_double(g, "epsilon", eps), done);
@@ -158,7 +159,7 @@ gl_err gla_tangle_rows(gla_h5 *h, hid_t g, const double *x, size_t n, int dx,
       pc[2 * c2 + 1] = mx;
     }
     hsize_t d2[2] = {(hsize_t)nseg, 2};
-    err = gla_h5_put_double(h, g, "per_condition_mean_max", 2, d2, pc);
+    err = glh5_put_mpi(h, g, "per_condition_mean_max", H5T_NATIVE_DOUBLE, 2, d2, pc);
     free(pc);
   }
 done:
@@ -173,7 +174,7 @@ done:
   return err;
 }
 
-gl_err gla_pipeline(gla_h5 *h, hid_t group, const gla_rows *R, const gla_config *c,
+gl_err gla_pipeline(const glh5_file *h, hid_t group, const gla_rows *R, const gla_config *c,
                     MPI_Comm comm) {
   const size_t n = R->n;
   const int d = R->d;
@@ -190,19 +191,18 @@ gl_err gla_pipeline(gla_h5 *h, hid_t group, const gla_rows *R, const gla_config 
   int k = p.k;
   GL_GOTO(err, GL_ALLOC(scores, n * (size_t)k), done);
   gla_pca_project(&p, R->x, n, scores);
-  GL_GOTO(err, gla_h5_group(group, "pca", &g), done);
+  GL_GOTO(err, glh5_group_create(group, "pca", &g), done);
   {
     hsize_t dk[2] = {(hsize_t)k, (hsize_t)d}, dn[2] = {n, (hsize_t)k}, dd1 = (hsize_t)d;
-    GL_GOTO(err, gla_h5_put_double(h, g, "components", 2, dk, p.components), done);
-    GL_GOTO(err, gla_h5_put_double(h, g, "explained_variance", 1, dk, p.variance), done);
-    GL_GOTO(err, gla_h5_put_double(h, g, "explained_variance_ratio", 1, dk, p.ratio), done);
-    GL_GOTO(err, gla_h5_put_double(h, g, "mean", 1, &dd1, p.mean), done);
-    GL_GOTO(err, gla_h5_put_double(h, g, "scores", 2, dn, scores), done);
+    GL_GOTO(err, glh5_put_mpi(h, g, "components", H5T_NATIVE_DOUBLE, 2, dk, p.components), done);
+    GL_GOTO(err, glh5_put_mpi(h, g, "explained_variance", H5T_NATIVE_DOUBLE, 1, dk, p.variance), done);
+    GL_GOTO(err, glh5_put_mpi(h, g, "explained_variance_ratio", H5T_NATIVE_DOUBLE, 1, dk, p.ratio), done);
+    GL_GOTO(err, glh5_put_mpi(h, g, "mean", H5T_NATIVE_DOUBLE, 1, &dd1, p.mean), done);
+    GL_GOTO(err, glh5_put_mpi(h, g, "scores", H5T_NATIVE_DOUBLE, 2, dn, scores), done);
     GL_GOTO(err, glh5_attr_double(g, "total_variance", p.total_variance), done);
     GL_GOTO(err, glh5_attr_int(g, "rows", (long long)p.nrows), done);
   }
-  H5Gclose(g);
-  g = -1;
+  GL_GOTO(err, glh5_close(&g), done);
   /* ---- tangling */
   int dx = d;
   if (c->space == GLA_SPACE_PCS) {
@@ -212,11 +212,10 @@ gl_err gla_pipeline(gla_h5 *h, hid_t group, const gla_rows *R, const gla_config 
       memcpy(xt + i * (size_t)dx, scores + i * (size_t)k, (size_t)dx * sizeof *xt);
   }
   GL_GOTO(err, GL_ALLOC(qrow, n), done);
-  GL_GOTO(err, gla_h5_group(group, "tangling", &g), done);
+  GL_GOTO(err, glh5_group_create(group, "tangling", &g), done);
   GL_GOTO(err, gla_tangle_rows(h, g, xt ? xt : R->x, n, dx, R->seg, R->nseg, R->dt, R->cyclic, c,
                                NULL, comm, qrow), done);
-  H5Gclose(g);
-  g = -1;
+  GL_GOTO(err, glh5_close(&g), done);
   /* ---- speed axis over PCs 3..pca_components */
   int kspeed = c->pca_components < k ? c->pca_components : k;
   int nonempty = 0;
@@ -250,15 +249,15 @@ gl_err gla_pipeline(gla_h5 *h, hid_t group, const gla_rows *R, const gla_config 
       for (int t = 0; t < m; ++t) v += scores[i * (size_t)k + 2 + (size_t)t] * dir[t];
       proj[i] = v;
     }
-    GL_GOTO(err, gla_h5_group(group, "speed_axis", &g), sp_done);
+    GL_GOTO(err, glh5_group_create(group, "speed_axis", &g), sp_done);
     {
       hsize_t dm = (hsize_t)m, dd1 = (hsize_t)d, dn = n, dcm[2] = {(hsize_t)s, (hsize_t)m},
               ds = (hsize_t)s;
-      GL_GOTO(err, gla_h5_put_double(h, g, "direction_pcs", 1, &dm, dir), sp_done);
-      GL_GOTO(err, gla_h5_put_double(h, g, "axis_units", 1, &dd1, axis), sp_done);
-      GL_GOTO(err, gla_h5_put_double(h, g, "projection", 1, &dn, proj), sp_done);
-      GL_GOTO(err, gla_h5_put_double(h, g, "condition_means", 2, dcm, cm), sp_done);
-      GL_GOTO(err, gla_h5_put_double(h, g, "speed", 1, &ds, spd), sp_done);
+      GL_GOTO(err, glh5_put_mpi(h, g, "direction_pcs", H5T_NATIVE_DOUBLE, 1, &dm, dir), sp_done);
+      GL_GOTO(err, glh5_put_mpi(h, g, "axis_units", H5T_NATIVE_DOUBLE, 1, &dd1, axis), sp_done);
+      GL_GOTO(err, glh5_put_mpi(h, g, "projection", H5T_NATIVE_DOUBLE, 1, &dn, proj), sp_done);
+      GL_GOTO(err, glh5_put_mpi(h, g, "condition_means", H5T_NATIVE_DOUBLE, 2, dcm, cm), sp_done);
+      GL_GOTO(err, glh5_put_mpi(h, g, "speed", H5T_NATIVE_DOUBLE, 1, &ds, spd), sp_done);
       GL_GOTO(err, glh5_attr_string(g, "conditions", "rows of condition_means/speed = the conditions that have cycles, in condition order"), sp_done);
       GL_GOTO(err, glh5_attr_double(g, "fraction", frac), sp_done);
       GL_GOTO(err, glh5_attr_string(g, "pcs", "direction over PCs 3..k (columns 2..k-1 of the scores); axis_units = components[2:k]^T direction, orthogonal to PC1-2"), sp_done);
@@ -268,8 +267,7 @@ gl_err gla_pipeline(gla_h5 *h, hid_t group, const gla_rows *R, const gla_config 
       GL_GOTO(err, glh5_attr_string(g, "fraction_definition", "|X d|^2 / |X|_F^2"), sp_done);
     }
   sp_done:
-    if (g >= 0) H5Gclose(g);
-    g = -1;
+    err = glh5_release(err, &g);
     free(cm);
     free(spd);
     free(dir);
@@ -303,7 +301,7 @@ gl_err gla_pipeline(gla_h5 *h, hid_t group, const gla_rows *R, const gla_config 
     GL_GOTO(err, GL_ALLOC(spl, (size_t)R->nseg * (size_t)npts), done);
     double *ybuf = NULL;
     GL_GOTO(err, GL_ALLOC(ybuf, n ? n : 1), done);
-    GL_GOTO(err, gla_h5_group(group, "spline", &g), sp2);
+    GL_GOTO(err, glh5_group_create(group, "spline", &g), sp2);
     for (int ch = 0; ch < nch; ++ch) {
       for (int c2 = 0; c2 < R->nseg; ++c2) {
         size_t a = R->seg[c2], P = R->seg[c2 + 1] - a;
@@ -316,7 +314,7 @@ gl_err gla_pipeline(gla_h5 *h, hid_t group, const gla_rows *R, const gla_config 
         GL_GOTO(err, gla_spline_periodic(ybuf, (int)P, R->dt, npts, o), sp2);
       }
       hsize_t ds[2] = {(hsize_t)R->nseg, (hsize_t)npts};
-      GL_GOTO(err, gla_h5_put_double(h, g, names[ch], 2, ds, spl), sp2);
+      GL_GOTO(err, glh5_put_mpi(h, g, names[ch], H5T_NATIVE_DOUBLE, 2, ds, spl), sp2);
     }
     for (int c2 = 0; c2 < R->nseg; ++c2) {
       double T = (double)(R->seg[c2 + 1] - R->seg[c2]) * R->dt;
@@ -324,13 +322,12 @@ gl_err gla_pipeline(gla_h5 *h, hid_t group, const gla_rows *R, const gla_config 
     }
     {
       hsize_t ds[2] = {(hsize_t)R->nseg, (hsize_t)npts};
-      GL_GOTO(err, gla_h5_put_double(h, g, "time", 2, ds, spl), sp2);
+      GL_GOTO(err, glh5_put_mpi(h, g, "time", H5T_NATIVE_DOUBLE, 2, ds, spl), sp2);
       GL_GOTO(err, glh5_attr_string(g, "description", "periodic cubic spline (GSL cspline_periodic) of each condition's closed cycle (first sample appended at P dt), evaluated at linspace(0, P dt, points), both ends included; for figures only (tangling is computed on the samples)"), sp2);
     }
   sp2:
     free(ybuf);
-    if (g >= 0) H5Gclose(g);
-    g = -1;
+    err = glh5_release(err, &g);
     if (err) goto done;
   }
   /* ---- subspace overlap: each condition centred after the global normalisation */
@@ -356,14 +353,13 @@ gl_err gla_pipeline(gla_h5 *h, hid_t group, const gla_rows *R, const gla_config 
                                       c->subspace_pcs, ov), so_done);
     {
       hsize_t ds[2] = {(hsize_t)R->nseg, (hsize_t)R->nseg};
-      GL_GOTO(err, gla_h5_group(group, "subspace", &g), so_done);
-      GL_GOTO(err, gla_h5_put_double(h, g, "overlap", 2, ds, ov), so_done);
+      GL_GOTO(err, glh5_group_create(group, "subspace", &g), so_done);
+      GL_GOTO(err, glh5_put_mpi(h, g, "overlap", H5T_NATIVE_DOUBLE, 2, ds, ov), so_done);
       GL_GOTO(err, glh5_attr_int(g, "pcs", c->subspace_pcs), so_done);
       GL_GOTO(err, glh5_attr_string(g, "definition", "overlap[r][c] = V(R_c, W_r) / V(R_c, W_c), V(R, W) = 1 - |R - R W W^T|_F / |R|_F; R_c = condition c's rows after the global normalisation, centred per condition; W = top right singular vectors"), so_done);
     }
   so_done:
-    if (g >= 0) H5Gclose(g);
-    g = -1;
+    err = glh5_release(err, &g);
     if (rc)
       for (int c2 = 0; c2 < R->nseg; ++c2) free(rc[c2]);
     free(rc);
@@ -371,7 +367,7 @@ gl_err gla_pipeline(gla_h5 *h, hid_t group, const gla_rows *R, const gla_config 
     free(ov);
   }
 done:
-  if (g >= 0) H5Gclose(g);
+  err = glh5_release(err, &g);
   gla_pca_free(&p);
   free(scores);
   free(xt);
