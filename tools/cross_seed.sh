@@ -10,8 +10,8 @@
 #
 #   tools/cross_seed.sh [--copies N] [--out DIR] [--np N] [POLICY...]
 #
-# POLICY: names under policies/ (default: `default` and every `seed_*`); add
-# `action_feedback` to set the action-feedback agent beside them. --copies shrinks every
+# POLICY: names under policies/ or policy files (default: `default` and every `seed_*`);
+# add `action_feedback` to set the action-feedback agent beside them. --copies shrinks every
 # condition (100 by default) for a quick look. Runs that already finished are kept, so an
 # interrupted study continues where it stopped (each run also resumes its own .partial).
 set -euo pipefail
@@ -42,7 +42,7 @@ export OMPI_MCA_btl_vader_single_copy_mechanism=none
 mkdir -p "$out"
 files=()
 for p in "${policies[@]}"; do
-  f="$out/$p.h5"
+  f="$out/$(basename "$p" .h5).h5"
   files+=("$f")
   [ -f "$f" ] && { echo "cross_seed: $f exists, kept"; continue; }
   mpirun -np "$np" --oversubscribe "$G" run experiments/studies/cross_seed.yaml --quiet --resume \

@@ -18,15 +18,15 @@ jobs=$(nproc)
 # Pass 1, every test: memory errors (ASan) and undefined behaviour (UBSan). Leak checking is
 # off here because Open MPI unmaps its plugins before LeakSanitizer reports, leaving stacks
 # of "<unknown module>" frames that no suppression can name.
-# spine_acceptance is left out: it judges the trained policy's walking (a behavioural check
-# whose code paths spine_walking already runs here), and a sanitized build's different
+# e2e_acceptance is left out: it judges the trained policy's walking (a behavioural check
+# whose code paths e2e_walking already runs here), and a sanitized build's different
 # floating-point code may change individual trajectories.
 ASAN_OPTIONS=detect_leaks=0 ctest --test-dir "$build" --output-on-failure -j "$jobs" \
-  -E "^spine_acceptance$"
+  -E "^e2e_acceptance$"
 # Pass 2, leaks: the single-process tests of the modules that own memory (config, env,
 # policy, analysis kernels, PPO), with full unwinding so that the third-party frames are
 # named and suppressed by tests/sanitizer/lsan.supp; gaitlab's own leaks fail the run.
 ASAN_OPTIONS=detect_leaks=1:fast_unwind_on_malloc=0 \
 LSAN_OPTIONS=suppressions=$PWD/tests/sanitizer/lsan.supp:print_suppressions=0:fast_unwind_on_malloc=0 \
   ctest --test-dir "$build" --output-on-failure -j "$jobs" \
-    -R "^(test_config|test_config_fuzz_replay|test_policy_(tower|batch|norm|io)|env_|test_analysis_kernels|train_math|spine_core)$"
+    -R "^(test_config|test_config_fuzz_replay|test_policy_(tower|batch|norm|io)|env_|test_analysis_kernels|train_math|core_shard_rng|core_mpi_errors_np1)$"

@@ -1,8 +1,7 @@
 /* Population analysis (prefix gla_): gait-cycle alignment, z-score + PCA (ScaLAPACK),
  * exact all-pairs trajectory tangling, speed axes, periodic splines and subspace overlap,
- * distributed over an MPI communicator. Definitions follow
- * ../shared/reference/analysis_methods.md; every convention chosen is written next to the
- * results as an HDF5 attribute.
+ * distributed over an MPI communicator. Definitions: docs/analysis.md; every convention
+ * chosen is written next to the results as an HDF5 attribute.
  *
  * Determinism: every reduction over ranks goes through gla_rsum (fixed-point, exact integer
  * sums), so cycle averages, z-score statistics and covariances are bitwise identical for any

@@ -15,7 +15,7 @@ typedef struct glcli_args {
   int npositional;
   const char *sets[256];      /* --set KEY=VALUE, in order (later wins) */
   int nsets;
-  int resume;                 /* --resume */
+  int resume;                 /* 1: --resume; 2: --resume-or-start */
   int help;                   /* -h / --help */
   int quiet;                  /* -q / --quiet: no progress lines */
   const char *out;            /* -o / --output FILE (command-specific meaning) */

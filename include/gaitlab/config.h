@@ -44,6 +44,9 @@ const char *glc_doc_name(const glc_doc *doc);
 
 /* Does the dotted path exist? (for defaults that depend on presence) */
 int glc_doc_has(const glc_doc *doc, const char *path);
+/* Did the value at the dotted path come from an override (--set) rather than the file?
+ * (lets an override of a key's alias win over the key written in the file). */
+int glc_doc_from_set(const glc_doc *doc, const char *path);
 /* Mark of a dotted path, "file:line:col" (or "--set ..."), into buf; "file" if absent. */
 const char *glc_doc_mark(const glc_doc *doc, const char *path, char *buf, size_t buflen);
 

@@ -42,8 +42,8 @@ double gl_wtime(void);
  * GL_ERR_INTERRUPTED (exit 75), which SLURM scripts turn into a requeue. */
 void gl_signals_install(void);
 int gl_stop_requested(void);
-/* Collective: 1 on every rank if any rank was asked to stop. */
-int gl_stop_agree(MPI_Comm comm);
+/* Collective: *stop = 1 on every rank if any rank was asked to stop. */
+gl_err gl_stop_agree(MPI_Comm comm, int *stop);
 
 /* Version strings for --version and file provenance. */
 const char *gl_git_hash(void);

@@ -8,7 +8,7 @@
  * agents of one env must be used from one thread at a time. Nothing about an agent
  * depends on which rank or batch it is in.
  *
- * Facts: ../shared/reference/anymal_c_model.md and rl_task_and_ppo.md. Joint/action order
+ * Facts: docs/model.md and docs/task_and_training.md. Joint/action order
  * is the authors' Isaac order LF, LH, RF, RH x (HAA, HFE, KFE) — the MJCF declares legs in
  * that order so qpos[7:19] needs no permutation. Foot-force outputs use the recording
  * order LF, RF, LH, RH (the HDF5 contract), which is NOT the joint order. */
@@ -17,12 +17,13 @@
 
 #include <stdint.h>
 
+#include "gaitlab/config.h"
 #include "gaitlab/error.h"
 #include "gaitlab/rng.h"
 
 #define GLE_NJ 12           /* actuated joints */
 #define GLE_NHEIGHT 140     /* height samples */
-#define GLE_OBS 176         /* actor observation (authors' layout, §3) */
+#define GLE_OBS 176         /* actor observation (docs/task_and_training.md §3) */
 #define GLE_OBS_FULL 188    /* + previous action (critic / 188-d variant) */
 #define GLE_NFEET 4
 
@@ -36,7 +37,7 @@ enum {
 };
 
 /* PLANE; ROUGH: one random-uniform height field; CURRICULUM: Isaac Gym's 10-level x
- * 20-column terrain curriculum (rl_task_and_ppo.md §9, models/anymal_c_curriculum.xml) with
+ * 20-column terrain curriculum (docs/task_and_training.md §9, models/anymal_c_curriculum.xml) with
  * per-agent levels updated at every reset. */
 typedef enum gle_terrain {
   GLE_TERRAIN_PLANE = 0, GLE_TERRAIN_ROUGH = 1, GLE_TERRAIN_CURRICULUM = 2
@@ -81,6 +82,47 @@ typedef struct gle_task {
 
 void gle_task_defaults(gle_task *task);
 
+/* ---- the task keys of the YAML files ----------------------------------------------------
+ * One table of the task's keys under env:, shared by the experiment YAML (`gaitlab run`)
+ * and the training YAML (`gaitlab train`), so a key means the same thing, with the same range
+ * and default, in both. Each module embeds a gle_task_keys in its configuration and expands
+ * GLE_TASK_KEYS(X) into its own schema with X(suffix, type, field, lo, hi, flags, help), the
+ * field a member of gle_task_keys. Training-only task keys (pushes, commands, rewards,
+ * terrain) stay in the training schema. */
+typedef struct gle_task_keys {
+  char *model;
+  double timestep;
+  int decimation, extra_substep, episode_steps, obs_noise;
+  double noise_level;
+  glc_reals friction, init_q; /* [lo, hi] */
+  double init_qd, spawn_xy;
+} gle_task_keys;
+
+#define GLE_TASK_KEYS(X)                                                                       \
+  X("model", GLC_STRING, model, 0, 0, 0, "MJCF path (default: shipped models/anymal_c.xml)")    \
+  X("timestep", GLC_REAL, timestep, 0, 0.05, GLC_OPEN_MIN, "physics step, s (0.005)")           \
+  X("decimation", GLC_INT, decimation, 1, 100, 0, "PD substeps per policy step (4)")           \
+  X("extra_substep", GLC_BOOL, extra_substep, 0, 0, 0,                                         \
+    "authors' quirk Q1: a 5th physics step with the torque held (false)")                      \
+  X("episode_steps", GLC_INT, episode_steps, 1, 10000000, 0,                                   \
+    "policy steps per episode (1000 = 20 s)")                                                  \
+  X("obs_noise", GLC_BOOL, obs_noise, 0, 0, 0, "uniform observation noise (true)")             \
+  X("noise_level", GLC_REAL, noise_level, 0, 100, 0, "noise amplitude multiplier (1)")         \
+  X("friction", GLC_REALS, friction, 0, 10, 0,                                                 \
+    "[lo, hi]: per-agent friction U(lo, hi) ([0.75, 1.125])")                                  \
+  X("init_q", GLC_REALS, init_q, 0, 10, 0, "[lo, hi]: reset joints = default x U(lo, hi)")     \
+  X("init_qd", GLC_REAL, init_qd, 0, 100, 0, "reset joint velocities U(-x, x), rad/s (0.1)")   \
+  X("spawn_xy", GLC_REAL, spawn_xy, 0, 100, 0, "reset base xy jitter U(-x, x), m (0.5)")
+
+/* The keys' defaults, taken from gle_task_defaults (lists point at static storage, which the
+ * binder copies). */
+void gle_task_keys_defaults(gle_task_keys *keys);
+/* Cross-field checks of bound keys ([lo, hi] pairs with lo <= hi), marked by the document
+ * position of `prefix`.suffix. */
+gl_err gle_task_keys_check(const glc_doc *doc, const char *prefix, const gle_task_keys *keys);
+/* Write the keys into a task (the only translation from YAML to gle_task). */
+void gle_task_apply_keys(const gle_task_keys *keys, gle_task *task);
+
 typedef struct gle_env gle_env;     /* immutable */
 typedef struct gle_agent gle_agent; /* mutable, one robot */
 
@@ -94,6 +136,10 @@ const void *gle_env_mjmodel(const gle_env *env);
 gl_err gle_agent_create(gle_agent **agent, const gle_env *env, uint64_t seed, uint64_t index);
 void gle_agent_destroy(gle_agent *agent);
 void *gle_agent_mjdata(gle_agent *agent);
+/* Fault hook for reliability tests (GAITLAB_FAULT=nan:AGENT:STEP): make the agent's base
+ * velocity NaN, so that its next step reports a non-finite state exactly as a physics blow-up
+ * would. */
+void gle_agent_inject_fault(gle_agent *agent);
 /* The env's mjModel with this agent's friction written into it (agents share one model; the
  * friction stays valid until another agent of the same env is used). */
 const void *gle_agent_mjmodel(const gle_agent *agent);

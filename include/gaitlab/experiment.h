@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "gaitlab/config.h"
+#include "gaitlab/env.h"
 #include "gaitlab/error.h"
 
 /* The recordable layers, in file order. */
@@ -38,14 +39,14 @@ typedef struct glx_config {
   int seed;
   char *policy;          /* path, "default" (shipped) or "random" (untrained, from seed) */
   char *output;          /* HDF5 path */
+  gle_task_keys task;    /* env: the task keys shared with training (env.h) */
   /* sim */
-  double timestep;
-  int decimation;
-  int episode_steps;
   int record_start, record_stop; /* window [start, stop) in policy steps */
-  int noise;
-  double friction_lo, friction_hi;
   int batch;             /* agents per inference batch (fixed width; see policy.h) */
+  /* documented aliases of task keys (older files): sim.timestep, sim.decimation,
+   * sim.episode_steps, sim.noise, sim.friction_min/max; folded into `task` by the binder */
+  double alias_timestep, alias_friction_lo, alias_friction_hi;
+  int alias_decimation, alias_episode_steps, alias_noise;
   /* conditions */
   glc_reals u, v, r;     /* m/s, m/s, rad/s */
   int zip;               /* 0: grid u x v x r; 1: element-wise lists (scalars broadcast) */

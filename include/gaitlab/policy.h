@@ -1,6 +1,6 @@
 /* The actor-critic network (prefix glp_): observation normaliser, two independent towers
  * MLP(in->512 ELU ->256 ELU) -> LSTM(256->128) -> Linear(128->out), and a learned
- * state-independent log-std (rl_task_and_ppo.md §10).
+ * state-independent log-std (docs/task_and_training.md §10).
  *
  * Parameters live in one flat float array (actor tower, critic tower, log-std) so that
  * Adam, MPI_Allreduce and checkpoints treat them as one vector. The tower kernels are

@@ -288,18 +288,12 @@ typedef struct glt_config {
   int terrain_seed;
   double terrain_amp;
   int curriculum_wrap;
-  char *model;
-  double timestep;
-  int decimation, extra_substep, episode_steps, obs_noise;
-  double noise_level;
-  glc_reals friction;
+  gle_task_keys task;          /* the keys shared with experiments (env.h) */
   int push_interval;
   double push_vel;
   int heading_command;
   double heading_fraction, extreme_fraction;
   glc_reals cmd_u, cmd_v, cmd_heading, cmd_yaw_rate;
-  glc_reals init_q;
-  double init_qd, spawn_xy;
   double rew[GLE_R_NTERMS];
   /* policy */
   int actor_in, critic_in;
@@ -319,14 +313,16 @@ const glc_key *glt_config_schema(size_t *n);
  * environments are built from. Errors name the document's mark (file:line:col). */
 gl_err glt_config_bind(const glc_doc *doc, glt_config *cfg, gle_task *task, int nranks);
 void glt_config_free(glt_config *cfg);
-/* Is this document a training file (a train: or env: section)? */
+/* Is this document a training file (a train: section, or env: without conditions:)? */
 int glt_config_is_train(const glc_doc *doc);
 
 /* Collective: train into `dir` (checkpoint.h5, train_log.h5, policy.h5, snapshots/) until
  * train.total_steps or train.max_iterations, checkpointing every train.checkpoint_minutes
  * and on a stop signal (then GL_ERR_INTERRUPTED). `yaml` is the effective configuration,
- * stored as provenance. With `resume` an existing checkpoint is continued bit-for-bit;
- * without it an existing checkpoint is refused. */
+ * stored as provenance. resume = 1 continues the checkpoint bit-for-bit and refuses to start
+ * over when there is none (a typo in the directory, a checkpoint deleted); resume = 2 continues
+ * or, without a checkpoint, starts a new run (requeued batch jobs); resume = 0 refuses an
+ * existing checkpoint. */
 gl_err glt_train_run(const glt_config *cfg, const gle_task *task, const char *yaml,
                      const char *dir, int resume, int quiet, MPI_Comm comm);
 

@@ -87,7 +87,7 @@ const glc_key *gla_config_schema(size_t *nkeys) {
 static void gla_apply_preset_(gla_config *c, int preset) {
   c->preset = preset;
   switch (preset) {
-    case GLA_PRESET_PAPER: /* reproduces the submitted figures (analysis_methods.md 5.2) */
+    case GLA_PRESET_PAPER: /* reproduces the submitted figures (docs/analysis.md §5.2) */
       c->eps_rule = GLA_EPS_AUTHORS;
       c->eps_ddof = 0;
       c->space = GLA_SPACE_UNITS;

@@ -1,6 +1,6 @@
 /* Gait-cycle boundaries. A lift-off is the first sample without contact after a sample with
  * contact; the pieces before the first and after the last lift-off are incomplete and are
- * never used (analysis_methods.md section 2, gaitlab definition). */
+ * never used (docs/analysis.md §2). */
 #include <math.h>
 
 #include "gaitlab/analysis.h"

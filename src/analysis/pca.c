@@ -11,7 +11,7 @@
 #include "gaitlab/analysis.h"
 #include "gaitlab/core.h"
 
-/* BLACS / ScaLAPACK have no C header on Debian: declare what we use (hpc_build_notes.md). */
+/* BLACS / ScaLAPACK have no C header on Debian: declare what we use (docs/building.md §3). */
 void Cblacs_pinfo(int *mypnum, int *nprocs);
 int Csys2blacs_handle(MPI_Comm comm);
 void Cfree_blacs_system_handle(int handle);
@@ -57,7 +57,7 @@ static gl_err gla_block_mean_(const double *x, const int64_t *brows, int nb, int
       for (int j = 0; j < d; ++j) s[j] += p[j];
   }
   double bound = gla_maxabs_(cs, (size_t)d * (size_t)nb);
-  MPI_Allreduce(MPI_IN_PLACE, &bound, 1, MPI_DOUBLE, MPI_MAX, comm);
+  GL_MPI_GOTO(err, MPI_Allreduce(MPI_IN_PLACE, &bound, 1, MPI_DOUBLE, MPI_MAX, comm), done);
   GL_GOTO(err, gla_rsum_init(&rs, (size_t)d, bound, nterms), done);
   for (int b = 0; b < nb; ++b) gla_rsum_add(&rs, cs + (size_t)b * (size_t)d);
   GL_GOTO(err, gla_rsum_finish(&rs, mean, comm), done);
@@ -94,7 +94,7 @@ static gl_err gla_block_gram_(const double *x, const int64_t *brows, int nb, int
     }
     p += brows[b] * d;
   }
-  MPI_Allreduce(MPI_IN_PLACE, &bound, 1, MPI_DOUBLE, MPI_MAX, comm);
+  GL_MPI_GOTO(err, MPI_Allreduce(MPI_IN_PLACE, &bound, 1, MPI_DOUBLE, MPI_MAX, comm), done);
   GL_GOTO(err, gla_rsum_init(&rs, np, 2.0 * bound, nterms), done);
   p = x;
   double *pk = g + (size_t)d * (size_t)d;
@@ -194,13 +194,13 @@ static gl_err gla_scalapack_eig_(const double *cov, int d, int gp, double *w, do
     free(z);
     free(work);
     free(iwork);
-    MPI_Comm_free(&sub);
+    const int rc = MPI_Comm_free(&sub);
+    if (!err) err = gl_mpi_check(rc, "MPI_Comm_free");
   }
   GL_CALL(gl_agree(comm, err));
   /* Each eigenvector entry lives on exactly one grid rank, so the sum is exact. */
-  if (MPI_Allreduce(MPI_IN_PLACE, vec, d * d, MPI_DOUBLE, MPI_SUM, comm) != MPI_SUCCESS ||
-      MPI_Bcast(w, d, MPI_DOUBLE, 0, comm) != MPI_SUCCESS)
-    return gl_error(GL_ERR_MPI, "MPI failed distributing eigenvectors");
+  GL_MPI(MPI_Allreduce(MPI_IN_PLACE, vec, d * d, MPI_DOUBLE, MPI_SUM, comm));
+  GL_MPI(MPI_Bcast(w, d, MPI_DOUBLE, 0, comm));
   /* ScaLAPACK can report some argument errors by printing only: verify orthonormality. */
   for (int i = 0; i < d; ++i)
     for (int j = i; j < d; ++j) {
@@ -217,7 +217,7 @@ gl_err gla_pca_fit(const double *x, const int64_t *block_rows, int nblocks, int 
   if (d < 1) return gl_error(GL_ERR_INPUT, "PCA: no columns");
   int64_t loc[2] = {0, nblocks}, glob[2];
   for (int b = 0; b < nblocks; ++b) loc[0] += block_rows[b];
-  MPI_Allreduce(loc, glob, 2, MPI_INT64_T, MPI_SUM, comm);
+  GL_MPI(MPI_Allreduce(loc, glob, 2, MPI_INT64_T, MPI_SUM, comm));
   if (glob[0] < 2) return gl_error(GL_ERR_INPUT, "PCA needs at least 2 rows (got %lld)", (long long)glob[0]);
   if (k > d) k = d;
   if (k < 1) k = 1;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "analysis_internal.h"
+#include "gaitlab/core.h"
 
 gl_err gla_rsum_init(gla_rsum *r, size_t n, double bound, int64_t nterms) {
   memset(r, 0, sizeof *r);
@@ -47,7 +48,7 @@ void gla_rsum_add_scaled(gla_rsum *r, const double *term, double factor) {
 
 gl_err gla_rsum_finish(gla_rsum *r, double *out, MPI_Comm comm) {
   int bad = r->overflow, anybad = 0;
-  MPI_Allreduce(&bad, &anybad, 1, MPI_INT, MPI_MAX, comm);
+  GL_MPI(MPI_Allreduce(&bad, &anybad, 1, MPI_INT, MPI_MAX, comm));
   if (anybad)
     return gl_error(GL_ERR_NUMERIC,
                     "non-finite value (or a term above its declared bound) in a reduction");

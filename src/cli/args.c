@@ -11,6 +11,8 @@ gl_err glcli_parse(int argc, char **argv, const char *usage, glcli_args *a) {
       a->help = 1;
     } else if (strcmp(s, "--resume") == 0) {
       a->resume = 1;
+    } else if (strcmp(s, "--resume-or-start") == 0) {
+      a->resume = 2;
     } else if (strcmp(s, "-q") == 0 || strcmp(s, "--quiet") == 0) {
       a->quiet = 1;
     } else if (strcmp(s, "--set") == 0 || strncmp(s, "--set=", 6) == 0) {

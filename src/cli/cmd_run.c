@@ -100,8 +100,8 @@ gl_err glcli_validate(const glcli_args *a, MPI_Comm comm) {
     printf("%s: valid. Experiment '%s', seed %d, policy %s -> %s\n", a->positional[0], cfg.name,
            cfg.seed, cfg.policy, cfg.output);
     printf("episode %d steps of %g s x %d substeps; recording steps [%d, %d); noise %s\n",
-           cfg.episode_steps, cfg.timestep, cfg.decimation, cfg.record_start, cfg.record_stop,
-           cfg.noise ? "on" : "off");
+           cfg.task.episode_steps, cfg.task.timestep, cfg.task.decimation, cfg.record_start,
+           cfg.record_stop, cfg.task.obs_noise ? "on" : "off");
     printf("%d conditions x %d copies = %lld agents\n\n", cfg.nconditions, cfg.copies,
            (long long)cfg.nagents);
     printf("%5s  %8s %8s %8s  |  %8s %8s %8s  %s\n", "cond", "u m/s", "v m/s", "r rad/s",

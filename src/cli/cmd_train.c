@@ -31,7 +31,9 @@ gl_err glcli_train(const glcli_args *a, MPI_Comm comm) {
     if (rank == 0) {
       size_t n;
       const glc_key *k = glt_config_schema(&n);
-      printf("usage: gaitlab train TRAIN.yaml [--set KEY=VALUE]... [--resume] [-o DIR] [-q]\n\n"
+      printf("usage: gaitlab train TRAIN.yaml [--set KEY=VALUE]... [--resume | --resume-or-start] [-o DIR] [-q]\n\n"
+             "--resume continues the checkpoint in the output directory (and refuses when there is\n"
+             "none); --resume-or-start continues it or starts a new run there (batch requeues).\n\n"
              "keys:\n");
       glc_print_schema(k, n, stdout);
     }
@@ -72,8 +74,8 @@ gl_err glcli_validate_train(const glcli_args *a, MPI_Comm comm) {
     printf("%s: valid. Training run '%s', seed %d -> %s\n", a->positional[0], cfg.name, cfg.seed,
            cfg.output);
     printf("terrain %s; episode %d steps of %g s x %d substeps; noise %s; pushes every %d "
-           "steps\n", glt_terrain_names[cfg.terrain], cfg.episode_steps, cfg.timestep,
-           cfg.decimation, cfg.obs_noise ? "on" : "off", cfg.push_interval);
+           "steps\n", glt_terrain_names[cfg.terrain], cfg.task.episode_steps, cfg.task.timestep,
+           cfg.task.decimation, cfg.task.obs_noise ? "on" : "off", cfg.push_interval);
     printf("commands: u [%g, %g] m/s, v [%g, %g] m/s; %.0f %% of envs under the heading "
            "controller (heading [%g, %g] rad), the rest yaw rate [%g, %g] rad/s; %.0f %% of "
            "resets on the box's corners and edge centres\n",

@@ -27,7 +27,7 @@ static const glcli_command glcli_commands_[] = {
      "(written to OUTPUT.partial, renamed when complete). --resume continues a killed run."},
     {"validate", glcli_validate, GLCLI_HELP_TEXT | GLCLI_HELP_KEYS, "gaitlab validate EXP.yaml|TRAIN.yaml [--set KEY=VALUE]...",
      "Check an experiment file (print its condition table) or a training file."},
-    {"train", glcli_train, GLCLI_HELP_KEYS, "gaitlab train TRAIN.yaml [--set KEY=VALUE]... [--resume] [--quiet]",
+    {"train", glcli_train, GLCLI_HELP_KEYS, "gaitlab train TRAIN.yaml [--set KEY=VALUE]... [--resume | --resume-or-start] [--quiet]",
      "Train the MLP+LSTM actor-critic with PPO over all ranks (data-parallel); checkpoints\n"
      "every few minutes and on SIGTERM (exit 75); --resume continues bit-for-bit."},
     {"analyze", glcli_analyze, GLCLI_HELP_KEYS, "gaitlab analyze FILE.h5 [--set analysis.KEY=VALUE]...",
@@ -56,7 +56,7 @@ static void glcli_usage(FILE *out) {
   for (size_t i = 0; i < GLCLI_NCOMMANDS; ++i) fprintf(out, "  %s\n", glcli_commands_[i].usage);
   fprintf(out, "\n  gaitlab COMMAND --help   details of one command\n  gaitlab --version\n\n"
                "--set KEY=VALUE overrides any YAML key by its dotted path, e.g.\n"
-               "  --set conditions.copies=2 --set output=out/x.h5 --set sim.episode_steps=200\n"
+               "  --set conditions.copies=2 --set output=out/x.h5 --set env.episode_steps=200\n"
                "Exit codes: 0 ok, 1 internal, 2 invalid input, 3 I/O, 4 numerical, 5 memory,\n"
                "6 MPI, 7 library, 75 interrupted (re-run the same command to resume).\n");
 }
@@ -71,8 +71,18 @@ int main(int argc, char **argv) {
   /* Before MPI_Init, which can take seconds on a busy node: a SIGTERM arriving then must
    * also mean "stop cleanly". */
   gl_signals_install();
-  MPI_Init(&argc, &argv);
-  /* One BLAS thread per rank: ranks already use the cores (hpc_build_notes.md). */
+  if (MPI_Init(&argc, &argv) != MPI_SUCCESS) {
+    fprintf(stderr, "gaitlab: error: MPI_Init failed (is the MPI runtime installed and the "
+                    "launcher's environment intact?)\n");
+    return (int)GL_ERR_MPI;
+  }
+  /* Failed MPI calls return their code (and become one GL_ERR_MPI message, exit 6) instead of
+   * aborting the job with MPI's default handler; split communicators inherit this. */
+  if (MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN) != MPI_SUCCESS) {
+    fprintf(stderr, "gaitlab: error: cannot set MPI_ERRORS_RETURN on MPI_COMM_WORLD\n");
+    MPI_Abort(MPI_COMM_WORLD, (int)GL_ERR_MPI);
+  }
+  /* One BLAS thread per rank: ranks already use the cores (docs/building.md §4). */
   openblas_set_num_threads(1);
   MPI_Comm comm = MPI_COMM_WORLD;
   int rank;

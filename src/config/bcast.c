@@ -75,13 +75,13 @@ gl_err glc_doc_load_bcast(glc_doc **doc, const char *path, const char *const *se
     const char *msg = gl_errmsg();
     int mlen = rank == 0 ? (int)strlen(msg) : 0;
     char buf[2048];
-    MPI_Bcast(&mlen, 1, MPI_INT, 0, comm);
     if (mlen > (int)sizeof buf - 1) mlen = (int)sizeof buf - 1;
     if (rank == 0) memcpy(buf, msg, (size_t)mlen);
-    MPI_Bcast(buf, mlen, MPI_CHAR, 0, comm);
-    buf[mlen] = '\0';
     free(text);
     free(args);
+    GL_MPI(MPI_Bcast(&mlen, 1, MPI_INT, 0, comm));
+    GL_MPI(MPI_Bcast(buf, mlen, MPI_CHAR, 0, comm));
+    buf[mlen] = '\0';
     return rank == 0 ? (gl_err)hdr[0] : gl_error((gl_err)hdr[0], "%s", buf);
   }
   tlen = (size_t)hdr[1];

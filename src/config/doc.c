@@ -561,42 +561,107 @@ static int tree_depth(const glc_node *n) {
   return n->kind == GLC_NODE_SCALAR ? 0 : d + 1;
 }
 
-gl_err glc_doc_set(glc_doc *doc, const char *assignment) {
-  const char *origin;
-  {
-    /* The origin names the whole assignment (marks of the new nodes point at it). */
-    size_t need = strlen(assignment) + 7;
-    char *full = malloc(need);
-    if (!full) return gl_error(GL_ERR_NOMEM, "out of memory applying --set");
-    snprintf(full, need, "--set %s", assignment);
-    gl_err err = doc_add_origin(doc, full, &origin);
-    free(full);
-    GL_CALL(err);
-  }
+/* The origin names the whole assignment ("--set a.b=v"): marks of the new nodes point at it. */
+static gl_err set_origin(glc_doc *doc, const char *assignment, const char **origin) {
+  size_t need = strlen(assignment) + 7;
+  char *full = malloc(need);
+  if (!full) return gl_error(GL_ERR_NOMEM, "out of memory applying --set");
+  snprintf(full, need, "--set %s", assignment);
+  gl_err err = doc_add_origin(doc, full, origin);
+  free(full);
+  return err;
+}
+
+/* The path before '=': valid UTF-8, not empty, names separated by single dots, not deeper
+ * than the loader allows. */
+static gl_err check_set_path(const char *assignment, const char *origin, const char **eq,
+                             int *nseg) {
   if (!utf8_valid((const unsigned char *)assignment, strlen(assignment)))
     return gl_error(GL_ERR_INPUT, "%s: the assignment is not valid UTF-8; allowed: UTF-8 text",
                     origin);
-  const char *eq = strchr(assignment, '=');
-  if (!eq)
+  *eq = strchr(assignment, '=');
+  if (!*eq)
     return gl_error(GL_ERR_INPUT, "%s: no '=' in the assignment; allowed: --set dotted.path=value",
                     origin);
-  size_t plen = (size_t)(eq - assignment);
+  size_t plen = (size_t)(*eq - assignment);
   if (plen == 0)
     return gl_error(GL_ERR_INPUT, "%s: empty path before '='; allowed: --set dotted.path=value",
                     origin);
-  int nseg = 1;
+  *nseg = 1;
   for (size_t i = 0; i < plen; ++i) {
     int boundary_before = i == 0 || assignment[i - 1] == '.';
-    if (assignment[i] == '.') ++nseg;
+    if (assignment[i] == '.') ++*nseg;
     if ((assignment[i] == '.' && boundary_before) || (i == plen - 1 && assignment[i] == '.'))
       return gl_error(GL_ERR_INPUT,
                       "%s: empty name in the path; allowed: names separated by single dots "
                       "(a.b.c=value)", origin);
   }
-  if (nseg > GLC_MAX_DEPTH)
-    return gl_error(GL_ERR_INPUT, "%s: the path has %d levels; allowed: at most %d", origin, nseg,
+  if (*nseg > GLC_MAX_DEPTH)
+    return gl_error(GL_ERR_INPUT, "%s: the path has %d levels; allowed: at most %d", origin, *nseg,
                     GLC_MAX_DEPTH);
+  return GL_OK;
+}
 
+/* Put `put` under `map` as key seg[0..slen): it replaces `kid` (keeping the old key and its
+ * mark) or is appended with a new key. On failure the caller still owns `put`. */
+static gl_err place_node(glc_node *map, glc_node *kid, glc_node *put, const char *seg,
+                         size_t slen, glc_mark here) {
+  if (kid) {
+    size_t i = 0;
+    while (map->kids[i] != kid) ++i;
+    put->key = kid->key;
+    put->key_mark = kid->key_mark;
+    kid->key = NULL;
+    map->kids[i] = put;
+    node_destroy(kid);
+    return GL_OK;
+  }
+  put->key = malloc(slen + 1);
+  if (!put->key) return gl_error(GL_ERR_NOMEM, "out of memory applying --set");
+  memcpy(put->key, seg, slen);
+  put->key[slen] = '\0';
+  put->key_mark = here;
+  gl_err err = node_append(map, put);
+  if (err) {
+    free(put->key);
+    put->key = NULL;
+  }
+  return err;
+}
+
+/* An existing intermediate node on the path: a mapping to descend into, a null ("sim:" with
+ * no value, an empty block, turned into the mapping we need), or an error naming it. */
+static gl_err descend(glc_node *kid, const char *assignment, const char *end, const char *origin,
+                      glc_node **map) {
+  if (kid->kind == GLC_NODE_MAP) {
+    *map = kid;
+    return GL_OK;
+  }
+  if (glc__is_null(kid)) {
+    free(kid->text);
+    kid->text = NULL;
+    kid->len = 0;
+    kid->kind = GLC_NODE_MAP;
+    *map = kid;
+    return GL_OK;
+  }
+  char at[512], path[256], shown[128];
+  glc__mark_str(kid->mark, at, sizeof at);
+  glc__show(assignment, (size_t)(end - assignment), 120, path, sizeof path);
+  glc__show(kid->text ? kid->text : "", kid->len, 40, shown, sizeof shown);
+  return gl_error(GL_ERR_INPUT,
+                  "%s: '%s' is %s%s%s%s (at %s), not a mapping; allowed: set '%s' itself, or a "
+                  "path through mappings", origin, path, glc__kind_name(kid),
+                  kid->kind == GLC_NODE_SCALAR ? " '" : "",
+                  kid->kind == GLC_NODE_SCALAR ? shown : "",
+                  kid->kind == GLC_NODE_SCALAR ? "'" : "", at, path);
+}
+
+gl_err glc_doc_set(glc_doc *doc, const char *assignment) {
+  const char *origin = NULL, *eq = NULL;
+  int nseg = 0;
+  GL_CALL(set_origin(doc, assignment, &origin));
+  GL_CALL(check_set_path(assignment, origin, &eq, &nseg));
   glc_node *value;
   const char *vtext = eq + 1;
   GL_CALL(load_tree(origin, 0, 1, vtext, strlen(vtext), &value));
@@ -616,55 +681,16 @@ gl_err glc_doc_set(glc_doc *doc, const char *assignment) {
     if (s == nseg - 1 || !kid) {
       /* Either the leaf, or a missing intermediate mapping to create. */
       glc_node *put = value;
-      if (s != nseg - 1) {
-        err = node_new(&put, GLC_NODE_MAP, here);
-        if (err) break;
-      }
-      if (kid) {
-        /* replace the old value but keep its key (and the key's mark) */
-        size_t i = 0;
-        while (map->kids[i] != kid) ++i;
-        put->key = kid->key;
-        put->key_mark = kid->key_mark;
-        kid->key = NULL;
-        map->kids[i] = put;
-        node_destroy(kid);
-      } else {
-        put->key = malloc(slen + 1);
-        if (!put->key) err = gl_error(GL_ERR_NOMEM, "out of memory applying --set");
-        if (!err) {
-          memcpy(put->key, seg, slen);
-          put->key[slen] = '\0';
-          put->key_mark = here;
-          err = node_append(map, put);
-        }
-        if (err) {
-          if (put != value) node_destroy(put);
-          break;
-        }
+      if (s != nseg - 1 && (err = node_new(&put, GLC_NODE_MAP, here)) != GL_OK) break;
+      err = place_node(map, kid, put, seg, slen, here);
+      if (err) {
+        if (put != value) node_destroy(put);
+        break;
       }
       if (put == value) value = NULL; /* now owned by the tree */
       map = put;
-    } else if (kid->kind == GLC_NODE_MAP) {
-      map = kid;
-    } else if (glc__is_null(kid)) {
-      /* "sim:" with no value is an empty block: turn it into the mapping we need */
-      free(kid->text);
-      kid->text = NULL;
-      kid->len = 0;
-      kid->kind = GLC_NODE_MAP;
-      map = kid;
     } else {
-      char at[512], path[256], shown[128];
-      glc__mark_str(kid->mark, at, sizeof at);
-      glc__show(assignment, (size_t)(end - assignment), 120, path, sizeof path);
-      glc__show(kid->text ? kid->text : "", kid->len, 40, shown, sizeof shown);
-      err = gl_error(GL_ERR_INPUT,
-                     "%s: '%s' is %s%s%s%s (at %s), not a mapping; allowed: set '%s' itself, or a "
-                     "path through mappings", origin, path, glc__kind_name(kid),
-                     kid->kind == GLC_NODE_SCALAR ? " '" : "",
-                     kid->kind == GLC_NODE_SCALAR ? shown : "",
-                     kid->kind == GLC_NODE_SCALAR ? "'" : "", at, path);
+      err = descend(kid, assignment, end, origin, &map);
     }
     seg = end + 1;
   }
@@ -785,6 +811,11 @@ int glc_doc_equal(const glc_doc *a, const glc_doc *b) {
 }
 
 int glc_doc_has(const glc_doc *doc, const char *path) { return glc__lookup(doc, path) != NULL; }
+
+int glc_doc_from_set(const glc_doc *doc, const char *path) {
+  const glc_node *n = glc__lookup(doc, path);
+  return n && n->mark.line == 0 && n->mark.origin && strncmp(n->mark.origin, "--set ", 6) == 0;
+}
 
 const char *glc_doc_mark(const glc_doc *doc, const char *path, char *buf, size_t buflen) {
   const glc_node *n = glc__lookup(doc, path);

@@ -41,16 +41,14 @@ gl_err gl_agree(MPI_Comm comm, gl_err local) {
   int mine[2] = {local != GL_OK ? rank : size, (int)local};
   int first[2];
   struct { int v, r; } in = {mine[0], rank}, out;
-  if (MPI_Allreduce(&in, &out, 1, MPI_2INT, MPI_MINLOC, comm) != MPI_SUCCESS)
-    return gl_error(GL_ERR_MPI, "MPI_Allreduce failed while agreeing on errors");
+  GL_MPI(MPI_Allreduce(&in, &out, 1, MPI_2INT, MPI_MINLOC, comm));
   if (out.v == size) {
     gl_failed_rank_ = -1;
     return GL_OK;
   }
   first[0] = out.v;
   first[1] = mine[1];
-  if (MPI_Bcast(&first[1], 1, MPI_INT, first[0], comm) != MPI_SUCCESS)
-    return gl_error(GL_ERR_MPI, "MPI_Bcast failed while agreeing on errors");
+  GL_MPI(MPI_Bcast(&first[1], 1, MPI_INT, first[0], comm));
   gl_failed_rank_ = first[0];
   /* Only the lowest failing rank reports: when several ranks fail alike (a collective file
    * create, say) the user still reads one message. */
@@ -114,10 +112,11 @@ void gl_signals_install(void) {
 
 int gl_stop_requested(void) { return gl_stop_ != 0; }
 
-int gl_stop_agree(MPI_Comm comm) {
-  int mine = gl_stop_ != 0, any = 0;
-  MPI_Allreduce(&mine, &any, 1, MPI_INT, MPI_MAX, comm);
-  return any;
+gl_err gl_stop_agree(MPI_Comm comm, int *stop) {
+  int mine = gl_stop_ != 0;
+  *stop = 0;
+  GL_MPI(MPI_Allreduce(&mine, stop, 1, MPI_INT, MPI_MAX, comm));
+  return GL_OK;
 }
 
 const char *gl_git_hash(void) { return GAITLAB_GIT_HASH; }

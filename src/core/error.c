@@ -1,5 +1,5 @@
 /* One error slot per process. gaitlab is single-threaded within a rank (one BLAS thread
- * per rank, see hpc_build_notes.md), so a thread-local slot is not needed; it is declared
+ * per rank, see docs/building.md §4), so a thread-local slot is not needed; it is declared
  * _Thread_local anyway so that a future threaded stage cannot corrupt another's message. */
 #include "gaitlab/error.h"
 

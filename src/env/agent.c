@@ -1,7 +1,7 @@
 /* One robot: reset, observe, step, push, checkpoint state. The order of operations inside
- * a policy step follows IsaacGymEnvs' AnymalTerrain post_physics_step (rl_task_and_ppo.md
- * §4-§8), with gaitlab's quirk fixes (exactly `decimation` substeps unless extra_substep,
- * observation recomputed after reset). */
+ * a policy step follows IsaacGymEnvs' AnymalTerrain post_physics_step
+ * (docs/task_and_training.md §4-§8), with gaitlab's quirk fixes (exactly `decimation`
+ * substeps unless extra_substep, observation recomputed after reset). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -255,6 +255,11 @@ void gle_agent_destroy(gle_agent *a) {
 }
 
 void *gle_agent_mjdata(gle_agent *a) { return a->d; }
+
+void gle_agent_inject_fault(gle_agent *a) {
+  mjData *d = gle_agent_mjdata(a);
+  d->qvel[0] = NAN;
+}
 const void *gle_agent_mjmodel(const gle_agent *a) {
   gle_agent_bind(a);
   return a->m;

@@ -62,6 +62,58 @@ void gle_task_defaults(gle_task *t) {
   t->curriculum_wrap = 1;
 }
 
+/* ---- the task keys ------------------------------------------------------------------ */
+
+void gle_task_keys_defaults(gle_task_keys *k) {
+  gle_task t;
+  gle_task_defaults(&t);
+  static double friction[2], init_q[2];
+  friction[0] = t.friction_lo, friction[1] = t.friction_hi;
+  init_q[0] = t.init_q_lo, init_q[1] = t.init_q_hi;
+  memset(k, 0, sizeof *k);
+  k->model = (char *)t.model_path;
+  k->timestep = t.timestep;
+  k->decimation = t.decimation;
+  k->extra_substep = t.extra_substep;
+  k->episode_steps = t.episode_steps;
+  k->obs_noise = t.obs_noise;
+  k->noise_level = t.noise_level;
+  k->friction = (glc_reals){friction, 2};
+  k->init_q = (glc_reals){init_q, 2};
+  k->init_qd = t.init_qd;
+  k->spawn_xy = t.spawn_xy;
+}
+
+static gl_err gle_check_pair(const glc_doc *doc, const char *prefix, const char *name,
+                             const glc_reals *r) {
+  if (r->n == 2 && r->v[0] <= r->v[1]) return GL_OK;
+  char path[256], mark[512];
+  snprintf(path, sizeof path, "%s.%s", prefix, name);
+  return gl_error(GL_ERR_INPUT, "%s: %s: expected [lo, hi] with lo <= hi",
+                  glc_doc_mark(doc, path, mark, sizeof mark), path);
+}
+
+gl_err gle_task_keys_check(const glc_doc *doc, const char *prefix, const gle_task_keys *k) {
+  GL_CALL(gle_check_pair(doc, prefix, "friction", &k->friction));
+  return gle_check_pair(doc, prefix, "init_q", &k->init_q);
+}
+
+void gle_task_apply_keys(const gle_task_keys *k, gle_task *t) {
+  t->model_path = k->model;
+  t->timestep = k->timestep;
+  t->decimation = k->decimation;
+  t->extra_substep = k->extra_substep;
+  t->episode_steps = k->episode_steps;
+  t->obs_noise = k->obs_noise;
+  t->noise_level = k->noise_level;
+  t->friction_lo = k->friction.v[0];
+  t->friction_hi = k->friction.v[1];
+  t->init_q_lo = k->init_q.v[0];
+  t->init_q_hi = k->init_q.v[1];
+  t->init_qd = k->init_qd;
+  t->spawn_xy = k->spawn_xy;
+}
+
 /* ---- MuJoCo error plumbing ------------------------------------------------------------
  * MuJoCo 2.2.2 calls exit() after mju_error unless a user handler is set, and its code
  * after mju_error is not written to continue. So the handler longjmps back to the guard

@@ -20,7 +20,7 @@ typedef struct gle_heightmap {
   double *h; /* nx * ny, owned */
 } gle_heightmap;
 
-/* Terrain curriculum (rl_task_and_ppo.md §9): 10 levels along x, 20 terrain columns along y,
+/* Terrain curriculum (docs/task_and_training.md §9): 10 levels along x, 20 terrain columns along y,
  * 8 x 8 m tiles of 80 x 80 samples. */
 #define GLE_CUR_LEVELS 10
 #define GLE_CUR_COLS 20

@@ -1,10 +1,10 @@
 /* Terrain heights for the scan (sampled directly, never ray-cast: mj_ray in 2.2.2 misses
- * hfield surfaces on grid lines, anymal_c_model.md §11). */
+ * hfield surfaces on grid lines, docs/model.md §11). */
 #include <math.h>
 
 #include "env/env_internal.h"
 
-/* Scan grid of the task (§3): x outer, y inner. */
+/* Scan grid of the task (docs/task_and_training.md §3): x outer, y inner. */
 static const double gle_scan_x[14] = {-0.8, -0.7, -0.6, -0.5, -0.4, -0.3, -0.2,
                                       0.2,  0.3,  0.4,  0.5,  0.6,  0.7,  0.8};
 static const double gle_scan_y[10] = {-0.5, -0.4, -0.3, -0.2, -0.1, 0.1, 0.2, 0.3, 0.4, 0.5};

@@ -1,4 +1,4 @@
-/* Isaac Gym's terrain curriculum (rl_task_and_ppo.md §9; IsaacGymEnvs anymal_terrain.py
+/* Isaac Gym's terrain curriculum (docs/task_and_training.md §9; IsaacGymEnvs anymal_terrain.py
  * Terrain.curiculum and isaacgym/terrain_utils.py): 10 levels x 20 columns of 8 x 8 m tiles
  * on a 0.1 m grid with heights in 0.005 m units. Every integer conversion below copies the
  * Python expression it stands for (e.g. int(0.31 / 0.1) is 3, int(0.07 / 0.005) is 14 but
@@ -193,7 +193,7 @@ gl_err gle_terrain_build_curriculum(gle_env *env) {
             break;
           }
           int ix = bpx + lev * GLE_N + i, iy = bpx + col * GLE_N + j;
-          /* MuJoCo rows are y, columns x (anymal_c_model.md §11: transpose Isaac's [x][y]) */
+          /* MuJoCo rows are y, columns x (docs/model.md §11: transpose Isaac's [x][y]) */
           data[(size_t)iy * nx + ix] = (float)((h - zbase) / sz[2]);
         }
       double *o = env->origin[lev][col];

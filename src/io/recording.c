@@ -134,7 +134,7 @@ static gl_err glio_create_layers_(glio_file *f, const glx_config *cfg) {
   GL_GOTO(err, glh5_put(g, "step", H5T_NATIVE_INT32, 1, &nw, steps, f->rank == 0, f->dxpl), done);
   {
     hid_t d = H5Dopen2(g, "step", H5P_DEFAULT);
-    err = glh5_attr_double(d, "dt", cfg->timestep * cfg->decimation);
+    err = glh5_attr_double(d, "dt", cfg->task.timestep * cfg->task.decimation);
     if (!err) err = glh5_attr_string(d, "units", "policy steps since reset; time = step * dt (s)");
     H5Dclose(d);
     if (err) goto done;

@@ -147,7 +147,7 @@ gl_err glp_policy_create(glp_policy **out, int actor_in, int critic_in, uint64_t
   return GL_OK;
 }
 
-/* ---- observation layout (rl_task_and_ppo.md section 3) ---- */
+/* ---- observation layout (docs/task_and_training.md §3) ---- */
 
 static void obs_name(int j, char *buf, size_t len) {
   static const char *xyz = "xyz", *cmd[3] = {"u", "v", "r"};

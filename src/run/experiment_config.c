@@ -37,22 +37,26 @@ static const char *const glx_perturb_kinds_[] = {"none", "velocity", NULL};
 
 #define K(path, type, field, lo, hi, flags, choices, help) \
   {path, type, offsetof(glx_config, field), lo, hi, flags, choices, help}
+#define KT(sfx, type, field, lo, hi, flags, help)                                         \
+  {"env." sfx, type, offsetof(glx_config, task) + offsetof(gle_task_keys, field), lo, hi, flags, NULL, help},
 
 static const glc_key glx_schema_[] = {
     K("name", GLC_STRING, name, 0, 0, 0, NULL, "experiment name"),
     K("seed", GLC_INT, seed, 0, 2147483647, 0, NULL, "master seed of all random streams"),
     K("policy", GLC_STRING, policy, 0, 0, 0, NULL, "a shipped agent by name (policies/NAME.h5: default, seed_2, ...), a policy HDF5 path, or 'random' (untrained)"),
     K("output", GLC_STRING, output, 0, 0, 0, NULL, "output HDF5 file"),
-    K("sim", GLC_SECTION, name, 0, 0, 0, NULL, "simulation settings"),
-    K("sim.timestep", GLC_REAL, timestep, 0, 0.05, GLC_OPEN_MIN, NULL, "physics step (s)"),
-    K("sim.decimation", GLC_INT, decimation, 1, 100, 0, NULL, "PD substeps per policy step"),
-    K("sim.episode_steps", GLC_INT, episode_steps, 1, 1000000, 0, NULL, "policy steps per episode"),
+    K("env", GLC_SECTION, task, 0, 0, 0, NULL, "the task (the same keys as in training YAMLs)"),
+    GLE_TASK_KEYS(KT)
+    K("sim", GLC_SECTION, name, 0, 0, 0, NULL, "recording window and batching"),
     K("sim.record_start", GLC_INT, record_start, 0, 1000000, 0, NULL, "first recorded policy step"),
     K("sim.record_stop", GLC_INT, record_stop, 1, 1000000, 0, NULL, "end of the recording window (exclusive)"),
-    K("sim.noise", GLC_BOOL, noise, 0, 1, 0, NULL, "observation noise (authors' amplitudes)"),
-    K("sim.friction_min", GLC_REAL, friction_lo, 0, 10, 0, NULL, "per-agent friction drawn U(min, max)"),
-    K("sim.friction_max", GLC_REAL, friction_hi, 0, 10, 0, NULL, "per-agent friction drawn U(min, max)"),
     K("sim.batch", GLC_INT, batch, 1, 4096, 0, NULL, "agents per inference batch (performance only)"),
+    K("sim.timestep", GLC_REAL, alias_timestep, 0, 0.05, GLC_OPEN_MIN, NULL, "alias of env.timestep"),
+    K("sim.decimation", GLC_INT, alias_decimation, 1, 100, 0, NULL, "alias of env.decimation"),
+    K("sim.episode_steps", GLC_INT, alias_episode_steps, 1, 1000000, 0, NULL, "alias of env.episode_steps"),
+    K("sim.noise", GLC_BOOL, alias_noise, 0, 1, 0, NULL, "alias of env.obs_noise"),
+    K("sim.friction_min", GLC_REAL, alias_friction_lo, 0, 10, 0, NULL, "alias of env.friction[0]"),
+    K("sim.friction_max", GLC_REAL, alias_friction_hi, 0, 10, 0, NULL, "alias of env.friction[1]"),
     K("conditions", GLC_SECTION, name, 0, 0, GLC_REQUIRED, NULL, "condition grid"),
     K("conditions.u", GLC_REALS, u, -5, 5, 0, NULL, "forward speed commands (m/s)"),
     K("conditions.v", GLC_REALS, v, -5, 5, 0, NULL, "lateral speed commands (m/s)"),
@@ -70,6 +74,7 @@ static const glc_key glx_schema_[] = {
     K("analysis", GLC_ANY, name, 0, 0, 0, NULL, "analysis block (see gaitlab analyze --help)"),
 };
 #undef K
+#undef KT
 
 const glc_key *glx_config_schema(size_t *n) {
   *n = sizeof glx_schema_ / sizeof *glx_schema_;
@@ -79,14 +84,9 @@ const glc_key *glx_config_schema(size_t *n) {
 static void glx_defaults(glx_config *c) {
   memset(c, 0, sizeof *c);
   c->seed = 1;
-  c->timestep = 0.005;
-  c->decimation = 4;
-  c->episode_steps = 1000;
+  gle_task_keys_defaults(&c->task);
   c->record_start = 400;
   c->record_stop = 900;
-  c->noise = 1;
-  c->friction_lo = 0.75;
-  c->friction_hi = 1.125;
   c->batch = 32;
   c->copies = 1;
   c->perturb_step = 600;
@@ -151,15 +151,14 @@ static gl_err glx_check_relations(const glc_doc *doc, glx_config *c) {
   if (c->record_stop <= c->record_start)
     return gl_error(GL_ERR_INPUT, "%s: sim.record_stop: %d is not after sim.record_start = %d; allowed: record_start < record_stop <= episode_steps",
                     glc_doc_mark(doc, "sim.record_stop", mark, sizeof mark), c->record_stop, c->record_start);
-  if (c->record_stop > c->episode_steps)
-    return gl_error(GL_ERR_INPUT, "%s: sim.record_stop: %d exceeds sim.episode_steps = %d; allowed: record_start < record_stop <= episode_steps",
-                    glc_doc_mark(doc, "sim.record_stop", mark, sizeof mark), c->record_stop, c->episode_steps);
-  if (c->friction_hi < c->friction_lo)
-    return gl_error(GL_ERR_INPUT, "%s: sim.friction_max: %g is below sim.friction_min = %g; allowed: friction_min <= friction_max",
-                    glc_doc_mark(doc, "sim.friction_max", mark, sizeof mark), c->friction_hi, c->friction_lo);
-  if (c->perturb_kind != GLX_PERTURB_NONE && c->perturb_step >= c->episode_steps)
-    return gl_error(GL_ERR_INPUT, "%s: perturbation.step: %d is not inside the episode; allowed: 0 <= step < sim.episode_steps = %d",
-                    glc_doc_mark(doc, "perturbation.step", mark, sizeof mark), c->perturb_step, c->episode_steps);
+  const int steps = c->task.episode_steps;
+  const char *steps_key = glc_doc_has(doc, "sim.episode_steps") ? "sim.episode_steps" : "env.episode_steps";
+  if (c->record_stop > steps)
+    return gl_error(GL_ERR_INPUT, "%s: sim.record_stop: %d exceeds %s = %d; allowed: record_start < record_stop <= episode_steps",
+                    glc_doc_mark(doc, "sim.record_stop", mark, sizeof mark), c->record_stop, steps_key, steps);
+  if (c->perturb_kind != GLX_PERTURB_NONE && c->perturb_step >= steps)
+    return gl_error(GL_ERR_INPUT, "%s: perturbation.step: %d is not inside the episode; allowed: 0 <= step < %s = %d",
+                    glc_doc_mark(doc, "perturbation.step", mark, sizeof mark), c->perturb_step, steps_key, steps);
   if (strcmp(c->policy, "random") != 0) {
     char path[4096];
     if (glx_policy_path(c->policy, path, sizeof path) != GL_OK) {
@@ -173,6 +172,46 @@ static gl_err glx_check_relations(const glc_doc *doc, glx_config *c) {
     return gl_error(GL_ERR_INPUT, "%s: conditions.copies: %lld agents in total is too many; allowed: at most 1e8",
                     glc_doc_mark(doc, "conditions.copies", mark, sizeof mark), (long long)c->nagents);
   return GL_OK;
+}
+
+/* One alias: its value replaces the key's. Both written in the file (or both overridden) is
+ * refused; an override (--set) of one wins over the other written in the file. */
+static gl_err glx_alias(const glc_doc *doc, const char *alias, const char *key, int *given) {
+  *given = glc_doc_has(doc, alias);
+  if (!*given || !glc_doc_has(doc, key)) return GL_OK;
+  const int alias_set = glc_doc_from_set(doc, alias), key_set = glc_doc_from_set(doc, key);
+  if (alias_set != key_set) {
+    *given = alias_set;
+    return GL_OK;
+  }
+  char mark[512];
+  return gl_error(GL_ERR_INPUT, "%s: %s is an alias of %s, which is also given; allowed: one of them",
+                  glc_doc_mark(doc, alias, mark, sizeof mark), alias, key);
+}
+
+/* The sim.* task keys of older experiment files are documented aliases of env.* keys. */
+static gl_err glx_fold_aliases(const glc_doc *doc, glx_config *c) {
+  gle_task_keys *t = &c->task;
+  int g;
+  GL_CALL(glx_alias(doc, "sim.timestep", "env.timestep", &g));
+  if (g) t->timestep = c->alias_timestep;
+  GL_CALL(glx_alias(doc, "sim.decimation", "env.decimation", &g));
+  if (g) t->decimation = c->alias_decimation;
+  GL_CALL(glx_alias(doc, "sim.episode_steps", "env.episode_steps", &g));
+  if (g) t->episode_steps = c->alias_episode_steps;
+  GL_CALL(glx_alias(doc, "sim.noise", "env.obs_noise", &g));
+  if (g) t->obs_noise = c->alias_noise;
+  int lo, hi;
+  GL_CALL(glx_alias(doc, "sim.friction_min", "env.friction", &lo));
+  GL_CALL(glx_alias(doc, "sim.friction_max", "env.friction", &hi));
+  if (lo) t->friction.v[0] = c->alias_friction_lo;
+  if (hi) t->friction.v[1] = c->alias_friction_hi;
+  char mark[512];
+  if ((lo || hi) && t->friction.v[1] < t->friction.v[0])
+    return gl_error(GL_ERR_INPUT, "%s: sim.friction_max: %g is below sim.friction_min = %g; allowed: friction_min <= friction_max",
+                    glc_doc_mark(doc, hi ? "sim.friction_max" : "sim.friction_min", mark, sizeof mark),
+                    t->friction.v[1], t->friction.v[0]);
+  return gle_task_keys_check(doc, "env", t);
 }
 
 gl_err glx_config_bind(const glc_doc *doc, glx_config *c) {
@@ -196,6 +235,7 @@ gl_err glx_config_bind(const glc_doc *doc, glx_config *c) {
   c->layer_on[GLX_FOOT_FORCE] = c->layer_on[GLX_BASE_LIN_VEL] = c->layer_on[GLX_BASE_ANG_VEL] =
       c->layer_on[GLX_COMMAND] = 1;
   c->has_analysis = glc_doc_has(doc, "analysis");
+  GL_CALL(glx_fold_aliases(doc, c));
   GL_CALL(glx_expand(doc, c));
   GL_CALL(glx_check_relations(doc, c));
   GL_CALL(glc_doc_emit(doc, &c->yaml));

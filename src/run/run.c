@@ -14,7 +14,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <mujoco/mujoco.h>
 
 #include "gaitlab/core.h"
 #include "gaitlab/env.h"
@@ -132,12 +131,7 @@ static gl_err glx_load_policy(const glx_config *cfg, MPI_Comm comm, glp_policy *
 
 static void glx_task_from_config(const glx_config *cfg, gle_task *task) {
   gle_task_defaults(task);
-  task->timestep = cfg->timestep;
-  task->decimation = cfg->decimation;
-  task->episode_steps = cfg->episode_steps;
-  task->obs_noise = cfg->noise;
-  task->friction_lo = cfg->friction_lo;
-  task->friction_hi = cfg->friction_hi;
+  gle_task_apply_keys(&cfg->task, task);
   task->push_interval = 0;   /* experiments push only as the perturbation block says */
   task->heading_command = 0; /* r is commanded directly (the authors' test mode) */
 }
@@ -257,8 +251,7 @@ static gl_err glx_simulate_group(const glx_config *cfg, const gle_env *env, cons
     for (int i = lo; i < hi; ++i) {
       if (!g->alive[i]) continue;
       if (fault->kind == 1 && fault->a == gi * W + i && fault->b == t) {
-        double *qvel = ((mjData *)gle_agent_mjdata(g->agent[i]))->qvel;
-        qvel[0] = NAN;
+        gle_agent_inject_fault(g->agent[i]);
       }
       gle_step_info info;
       GL_CALL(gle_agent_step(g->agent[i], g->mu + (size_t)i * GLP_NACT, &info));
@@ -297,13 +290,14 @@ static gl_err glx_mark_done(MPI_Comm comm, int nranks, const long long mine[2], 
                             int steps_per_agent, double *steps) {
   long long *all = NULL;
   GL_CALL(GL_ALLOC(all, 2 * (size_t)nranks));
-  MPI_Allgather(mine, 2, MPI_LONG_LONG, all, 2, MPI_LONG_LONG, comm);
-  for (int r = 0; r < nranks; ++r) {
+  gl_err err = gl_mpi_check(MPI_Allgather(mine, 2, MPI_LONG_LONG, all, 2, MPI_LONG_LONG, comm),
+                            "MPI_Allgather");
+  for (int r = 0; !err && r < nranks; ++r) {
     for (long long a = all[2 * r]; a < all[2 * r] + all[2 * r + 1]; ++a) done[a] = 1;
     *steps += (double)all[2 * r + 1] * steps_per_agent;
   }
   free(all);
-  return GL_OK;
+  return err;
 }
 
 /* Pointers to rows [lo, ...) of each layer buffer, as glio_write_block expects. */
@@ -332,111 +326,151 @@ static gl_err glx_output_complete(const glx_config *cfg, int *complete) {
   return err;
 }
 
-gl_err glx_run(const glx_config *cfg, int resume, int quiet, MPI_Comm comm) {
-  int rank, nranks;
-  MPI_Comm_rank(comm, &rank);
-  MPI_Comm_size(comm, &nranks);
-  gl_err err = GL_OK;
-  glp_policy *pol = NULL;
-  gle_env *env = NULL;
-  glio_file *file = NULL;
-  glp_infer_ws_f *ws = NULL;
-  int8_t *done = NULL;
+/* One run's state: created by glx_runner_open, released by glx_runner_close. */
+typedef struct glx_runner {
+  const glx_config *cfg;
+  MPI_Comm comm;
+  int rank, nranks, quiet;
+  glp_policy *pol;
+  gle_env *env;
+  glio_file *file;
+  glp_infer_ws_f *ws;
+  int8_t *done;              /* [nagents] complete (from the .partial on resume) */
   glx_group g;
-  memset(&g, 0, sizeof g);
-  double t0 = gl_wtime();
+  int64_t a0, a1;            /* this rank's agents [a0, a1) */
+  int64_t g_lo, g_hi;        /* this rank's groups of W agents */
+  long long rounds;          /* blocks every rank iterates (the largest shard's) */
+  glx_fault fault;
+  double t0, steps_done, last_log;
+} glx_runner;
 
-  GL_GOTO(err, glx_load_policy(cfg, comm, &pol), out);
+/* Policy, task, env, batch buffers and inference workspace, identical on every rank. */
+static gl_err glx_runner_build(glx_runner *R) {
+  GL_CALL(glx_load_policy(R->cfg, R->comm, &R->pol));
   gle_task task;
-  glx_task_from_config(cfg, &task);
-  GL_GOTO(err, gl_agree(comm, gle_env_create(&env, &task)), out);
-  GL_GOTO(err, gl_agree(comm, glx_group_alloc(&g, cfg, pol->actor_in)), out);
-  GL_GOTO(err, gl_agree(comm, glp_infer_ws_create_f(&ws, &pol->actor, g.W)), out);
+  glx_task_from_config(R->cfg, &task);
+  GL_CALL(gl_agree(R->comm, gle_env_create(&R->env, &task)));
+  GL_CALL(gl_agree(R->comm, glx_group_alloc(&R->g, R->cfg, R->pol->actor_in)));
+  return gl_agree(R->comm, glp_infer_ws_create_f(&R->ws, &R->pol->actor, R->g.W));
+}
+
+/* This rank's agents and the block count; logs the run's size. */
+static gl_err glx_runner_plan(glx_runner *R) {
+  const glx_config *cfg = R->cfg;
+  gl_shard_range(cfg->nagents, R->nranks, R->rank, &R->a0, &R->a1);
+  const int W = R->g.W;
+  R->g_lo = R->a0 / W;
+  R->g_hi = R->a1 > R->a0 ? (R->a1 - 1) / W + 1 : R->g_lo;
+  long long mine = (long long)(R->g_hi - R->g_lo);
+  GL_MPI(MPI_Allreduce(&mine, &R->rounds, 1, MPI_LONG_LONG, MPI_MAX, R->comm));
+  int64_t ndone0 = 0;
+  for (int64_t a = 0; a < cfg->nagents; ++a) ndone0 += R->done[a] != 0;
+  if (!R->quiet)
+    gl_log("gaitlab run: %lld agents (%d conditions x %d copies) on %d rank%s, %d steps each; recording steps [%d, %d)%s",
+           (long long)cfg->nagents, cfg->nconditions, cfg->copies, R->nranks,
+           R->nranks > 1 ? "s" : "", cfg->record_stop, cfg->record_start, cfg->record_stop,
+           ndone0 ? " (resuming)" : "");
+  return GL_OK;
+}
+
+/* At most one line every 5 s (and the last block): large grids have thousands of blocks. */
+static void glx_runner_progress(glx_runner *R, long long round) {
+  const glx_config *cfg = R->cfg;
+  if (R->quiet || (gl_wtime() - R->last_log < 5.0 && round + 1 != R->rounds)) return;
+  R->last_log = gl_wtime();
+  double el = gl_wtime() - R->t0, frac = (double)(round + 1) / (double)R->rounds;
+  int cdone = 0;
+  for (int c = 0; c < cfg->nconditions; ++c) {
+    int all = 1;
+    for (int k = 0; k < cfg->copies && all; ++k) all = R->done[(int64_t)c * cfg->copies + k] != 0;
+    cdone += all;
+  }
+  gl_log("  block %lld/%lld  conditions %d/%d done  %.0f policy-steps/s  elapsed %.1f s  ETA %.1f s",
+         round + 1, R->rounds, cdone, cfg->nconditions, R->steps_done / el, el, el / frac - el);
+}
+
+/* Simulate this rank's part of block `round`, write it collectively and learn which agents
+ * every rank completed (so rank 0 can report whole conditions, whose agents may span ranks). */
+static gl_err glx_runner_block(glx_runner *R, long long round) {
+  const int W = R->g.W;
+  int64_t gi = R->g_lo + round;
+  int lo = 0, hi = 0;
+  if (gi < R->g_hi) {
+    int64_t s = gi * W, e = s + W;
+    lo = (int)((s < R->a0 ? R->a0 : s) - s);
+    hi = (int)((e > R->a1 ? R->a1 : e) - s);
+    /* Completed agents are skipped on resume; the rest of the group is redone. */
+    while (lo < hi && R->done[s + lo]) ++lo;
+    while (hi > lo && R->done[s + hi - 1]) --hi;
+  }
+  gl_err err;
+  if (R->fault.kind == 2 && R->fault.a == R->rank && R->fault.b == round)
+    err = gl_error(GL_ERR_INTERNAL, "injected fault on rank %d before block %lld (GAITLAB_FAULT)", R->rank, round);
+  else
+    err = hi > lo ? glx_simulate_group(R->cfg, R->env, R->pol, R->ws, &R->g, gi, lo, hi, &R->fault) : GL_OK;
+  GL_CALL(gl_agree(R->comm, err));
+  float *view[GLX_NLAYERS];
+  glx_layer_views(&R->g, lo, view);
+  GL_CALL(glio_write_block(R->file, gi * W + lo, hi - lo, view, R->g.row + lo));
+  long long mine_range[2] = {gi * W + lo, hi - lo};
+  return glx_mark_done(R->comm, R->nranks, mine_range, R->done, R->cfg->record_stop, &R->steps_done);
+}
+
+/* Blocks are the unit of work a SIGTERM may wait for; everything written so far is flushed
+ * and flagged complete, so re-running with --resume continues from there. */
+static gl_err glx_runner_blocks(glx_runner *R) {
+  for (long long round = 0; round < R->rounds; ++round) {
+    int stop = 0;
+    GL_CALL(gl_stop_agree(R->comm, &stop));
+    if (stop) {
+      glio_abort(R->file);
+      R->file = NULL;
+      if (!R->quiet) gl_log("gaitlab run: stopped by signal after %lld of %lld blocks; re-run with --resume to continue", round, R->rounds);
+      return gl_error_all(R->comm, GL_ERR_INTERRUPTED, "interrupted; %s.partial holds the completed agents (re-run with --resume)", R->cfg->output);
+    }
+    GL_CALL(glx_runner_block(R, round));
+    glx_runner_progress(R, round);
+  }
+  return GL_OK;
+}
+
+static void glx_runner_close(glx_runner *R) {
+  if (R->file) glio_abort(R->file);
+  free(R->done);
+  glx_group_free(&R->g);
+  glp_infer_ws_destroy_f(R->ws);
+  gle_env_destroy(R->env);
+  glp_policy_destroy(R->pol);
+}
+
+gl_err glx_run(const glx_config *cfg, int resume, int quiet, MPI_Comm comm) {
+  glx_runner R;
+  memset(&R, 0, sizeof R);
+  R.cfg = cfg, R.comm = comm, R.quiet = quiet, R.t0 = gl_wtime(), R.last_log = -1e30;
+  R.fault = glx_fault_from_env();
+  MPI_Comm_rank(comm, &R.rank);
+  MPI_Comm_size(comm, &R.nranks);
+  gl_err err = GL_OK;
+  GL_GOTO(err, glx_runner_build(&R), out);
   if (resume) {
     int complete = 0;
-    GL_GOTO(err, gl_agree(comm, rank == 0 ? glx_output_complete(cfg, &complete) : GL_OK), out);
-    MPI_Bcast(&complete, 1, MPI_INT, 0, comm);
+    GL_GOTO(err, gl_agree(comm, R.rank == 0 ? glx_output_complete(cfg, &complete) : GL_OK), out);
+    GL_MPI_GOTO(err, MPI_Bcast(&complete, 1, MPI_INT, 0, comm), out);
     if (complete) {
       if (!quiet) gl_log("gaitlab run: %s is already complete; nothing to do", cfg->output);
       goto out;
     }
   }
-  GL_GOTO(err, glio_open(&file, cfg, resume, comm, &done), out);
-
-  int64_t a0, a1;
-  gl_shard_range(cfg->nagents, nranks, rank, &a0, &a1);
-  const int W = g.W;
-  int64_t g_lo = a0 / W, g_hi = a1 > a0 ? (a1 - 1) / W + 1 : g_lo;
-  long long mine = (long long)(g_hi - g_lo), rounds = 0;
-  MPI_Allreduce(&mine, &rounds, 1, MPI_LONG_LONG, MPI_MAX, comm);
-  int64_t ndone0 = 0;
-  for (int64_t a = 0; a < cfg->nagents; ++a) ndone0 += done[a] != 0;
+  GL_GOTO(err, glio_open(&R.file, cfg, resume, comm, &R.done), out);
+  GL_GOTO(err, glx_runner_plan(&R), out);
+  GL_GOTO(err, glx_runner_blocks(&R), out);
+  GL_GOTO(err, glio_write_tracking(R.file), out);
+  GL_GOTO(err, glio_finish(R.file), out);
+  R.file = NULL;
   if (!quiet)
-    gl_log("gaitlab run: %lld agents (%d conditions x %d copies) on %d rank%s, %d steps each; recording steps [%d, %d)%s",
-           (long long)cfg->nagents, cfg->nconditions, cfg->copies, nranks, nranks > 1 ? "s" : "",
-           cfg->record_stop, cfg->record_start, cfg->record_stop,
-           ndone0 ? " (resuming)" : "");
-
-  double steps_done = 0.0, last_log = -1e30;
-  const glx_fault fault = glx_fault_from_env();
-  for (long long round = 0; round < rounds; ++round) {
-    /* Blocks are the unit of work a SIGTERM may wait for; everything written so far is
-     * flushed and flagged complete, so re-running with --resume continues from here. */
-    if (gl_stop_agree(comm)) {
-      glio_abort(file);
-      file = NULL;
-      if (!quiet) gl_log("gaitlab run: stopped by signal after %lld of %lld blocks; re-run with --resume to continue", round, rounds);
-      err = gl_error_all(comm, GL_ERR_INTERRUPTED, "interrupted; %s.partial holds the completed agents (re-run with --resume)", cfg->output);
-      goto out;
-    }
-    int64_t gi = g_lo + round;
-    int lo = 0, hi = 0;
-    if (gi < g_hi) {
-      int64_t s = gi * W, e = s + W;
-      lo = (int)((s < a0 ? a0 : s) - s);
-      hi = (int)((e > a1 ? a1 : e) - s);
-      /* Completed agents are skipped on resume; the rest of the group is redone. */
-      while (lo < hi && done[s + lo]) ++lo;
-      while (hi > lo && done[s + hi - 1]) --hi;
-    }
-    if (fault.kind == 2 && fault.a == rank && fault.b == round)
-      err = gl_error(GL_ERR_INTERNAL, "injected fault on rank %d before block %lld (GAITLAB_FAULT)", rank, round);
-    else
-      err = hi > lo ? glx_simulate_group(cfg, env, pol, ws, &g, gi, lo, hi, &fault) : GL_OK;
-    GL_GOTO(err, gl_agree(comm, err), out);
-    float *view[GLX_NLAYERS];
-    glx_layer_views(&g, lo, view);
-    GL_GOTO(err, glio_write_block(file, gi * W + lo, hi - lo, view, g.row + lo), out);
-    /* Every rank learns which agents the others completed, so rank 0 can report whole
-     * conditions done (a condition's agents may span several ranks). */
-    long long mine_range[2] = {gi * W + lo, hi - lo};
-    GL_GOTO(err, glx_mark_done(comm, nranks, mine_range, done, cfg->record_stop, &steps_done), out);
-    /* At most one line every 5 s (and the last block): large grids have thousands of blocks. */
-    if (!quiet && (gl_wtime() - last_log >= 5.0 || round + 1 == rounds)) {
-      last_log = gl_wtime();
-      double el = gl_wtime() - t0, frac = (double)(round + 1) / (double)rounds;
-      int cdone = 0;
-      for (int c = 0; c < cfg->nconditions; ++c) {
-        int all = 1;
-        for (int k = 0; k < cfg->copies && all; ++k) all = done[(int64_t)c * cfg->copies + k] != 0;
-        cdone += all;
-      }
-      gl_log("  block %lld/%lld  conditions %d/%d done  %.0f policy-steps/s  elapsed %.1f s  ETA %.1f s",
-             round + 1, rounds, cdone, cfg->nconditions, steps_done / el, el, el / frac - el);
-    }
-  }
-  GL_GOTO(err, glio_write_tracking(file), out);
-  GL_GOTO(err, glio_finish(file), out);
-  file = NULL;
-  if (!quiet)
-    gl_log("gaitlab run: wrote %s in %.1f s (%.0f policy-steps/s)", cfg->output, gl_wtime() - t0,
-           steps_done / (gl_wtime() - t0));
+    gl_log("gaitlab run: wrote %s in %.1f s (%.0f policy-steps/s)", cfg->output, gl_wtime() - R.t0,
+           R.steps_done / (gl_wtime() - R.t0));
 out:
-  if (file) glio_abort(file);
-  free(done);
-  glx_group_free(&g);
-  glp_infer_ws_destroy_f(ws);
-  gle_env_destroy(env);
-  glp_policy_destroy(pol);
+  glx_runner_close(&R);
   return err;
 }

@@ -19,6 +19,8 @@ const char *const glt_terrain_names[] = {"plane", "rough", "curriculum", NULL};
   {path, type, offsetof(glt_config, field), lo, hi, flags, NULL, help}
 #define KP(path, type, field, lo, hi, flags, help) \
   {path, type, offsetof(glt_config, p) + offsetof(glt_params, field), lo, hi, flags, NULL, help}
+#define KT(sfx, type, field, lo, hi, flags, help)                                         \
+  {"env." sfx, type, offsetof(glt_config, task) + offsetof(gle_task_keys, field), lo, hi, flags, NULL, help},
 #define KR(name, idx) \
   K("env.rewards." name, GLC_REAL, rew[idx], -1e6, 1e6, 0, "reward scale (x dt inside)")
 
@@ -27,26 +29,18 @@ static const glc_key train_schema[] = {
     K("seed", GLC_INT, seed, 0, 2147483647, 0, "seed of every random stream"),
     K("output", GLC_STRING, output, 0, 0, 0,
       "output directory: checkpoint.h5, train_log.h5, policy.h5 (-o overrides)"),
-    K("env", GLC_SECTION, terrain, 0, 0, 0, "the ANYmal C task (rl_task_and_ppo.md)"),
+    K("env", GLC_SECTION, terrain, 0, 0, 0, "the ANYmal C task (docs/task_and_training.md)"),
     {"env.terrain", GLC_ENUM, offsetof(glt_config, terrain), 0, 0, 0, glt_terrain_names,
      "plane, rough (one random height field) or curriculum (Isaac's 10 levels x 20 terrain "
-     "columns of 8 m tiles; per-env level moved at every reset, rl_task_and_ppo.md §9)"},
+     "columns of 8 m tiles; per-env level moved at every reset, docs/task_and_training.md §9)"},
+    GLE_TASK_KEYS(KT)
     K("env.terrain_seed", GLC_INT, terrain_seed, 0, 2147483647, 0,
       "rough/curriculum: seed of the height field's random parts (same on every rank)"),
     K("env.terrain_amp", GLC_REAL, terrain_amp, 0, 2, 0, "rough: max height of the random field, m"),
     K("env.curriculum_wrap", GLC_BOOL, curriculum_wrap, 0, 0, 0,
       "curriculum: a level above the top (9) wraps to 0 as in the authors' run (quirk Q7, "
       "true); false keeps it at 9"),
-    K("env.model", GLC_STRING, model, 0, 0, 0, "MJCF path (default: shipped models/anymal_c.xml)"),
-    K("env.timestep", GLC_REAL, timestep, 0, 0.05, GLC_OPEN_MIN, "physics step, s (0.005)"),
-    K("env.decimation", GLC_INT, decimation, 1, 100, 0, "PD substeps per policy step (4)"),
-    K("env.extra_substep", GLC_BOOL, extra_substep, 0, 0, 0,
-      "authors' quirk Q1: a 5th physics step with the torque held (false)"),
-    K("env.episode_steps", GLC_INT, episode_steps, 1, 10000000, 0, "policy steps per episode (1000 = 20 s)"),
-    K("env.obs_noise", GLC_BOOL, obs_noise, 0, 0, 0, "uniform observation noise (true)"),
-    K("env.noise_level", GLC_REAL, noise_level, 0, 100, 0, "noise amplitude multiplier (1)"),
-    K("env.friction", GLC_REALS, friction, 0, 10, 0, "[lo, hi]: per-env friction U(lo, hi)"),
-    K("env.push_interval", GLC_INT, push_interval, 0, 100000000, 0,
+                                    K("env.push_interval", GLC_INT, push_interval, 0, 100000000, 0,
       "policy steps between pushes on the global clock; 0 = none (750)"),
     K("env.push_vel", GLC_REAL, push_vel, 0, 100, 0, "push sets world vx, vy to U(-x, x), m/s (1)"),
     K("env.heading_command", GLC_BOOL, heading_command, 0, 0, 0,
@@ -64,10 +58,7 @@ static const glc_key train_schema[] = {
       "[lo, hi] heading target, rad (envs under the heading controller)"),
     K("env.commands.yaw_rate", GLC_REALS, cmd_yaw_rate, -10, 10, 0,
       "[lo, hi] constant yaw rate, rad/s (envs not under the heading controller)"),
-    K("env.init_q", GLC_REALS, init_q, 0, 10, 0, "[lo, hi]: reset joints = default x U(lo, hi)"),
-    K("env.init_qd", GLC_REAL, init_qd, 0, 100, 0, "reset joint velocities U(-x, x), rad/s"),
-    K("env.spawn_xy", GLC_REAL, spawn_xy, 0, 100, 0, "reset base xy jitter U(-x, x), m"),
-    K("env.rewards", GLC_SECTION, rew, 0, 0, 0, "reward scales (authors' values by default)"),
+                K("env.rewards", GLC_SECTION, rew, 0, 0, 0, "reward scales (authors' values by default)"),
     KR("lin_vel", GLE_R_LIN_VEL), KR("ang_vel", GLE_R_ANG_VEL), KR("lin_vel_z", GLE_R_LIN_VEL_Z),
     KR("ang_vel_xy", GLE_R_ANG_VEL_XY), KR("orientation", GLE_R_ORIENT),
     KR("base_height", GLE_R_BASE_HEIGHT), KR("torque", GLE_R_TORQUE),
@@ -135,18 +126,7 @@ static void glt_config_defaults_(glt_config *c, gle_task *task) {
   c->terrain_seed = (int)task->terrain_seed;
   c->terrain_amp = task->terrain_amp;
   c->curriculum_wrap = task->curriculum_wrap;
-  c->model = (char *)task->model_path;
-  c->timestep = task->timestep;
-  c->decimation = task->decimation;
-  c->extra_substep = task->extra_substep;
-  c->episode_steps = task->episode_steps;
-  c->obs_noise = task->obs_noise;
-  c->noise_level = task->noise_level;
-  static double fr[2], iq[2];
-  fr[0] = task->friction_lo, fr[1] = task->friction_hi;
-  iq[0] = task->init_q_lo, iq[1] = task->init_q_hi;
-  c->friction = (glc_reals){fr, 2};
-  c->init_q = (glc_reals){iq, 2};
+  gle_task_keys_defaults(&c->task);
   c->push_interval = task->push_interval;
   c->push_vel = task->push_vel;
   c->heading_command = task->heading_command;
@@ -156,8 +136,6 @@ static void glt_config_defaults_(glt_config *c, gle_task *task) {
   c->cmd_yaw_rate = (glc_reals){(double *)cmd_r_def, 2};
   c->heading_fraction = 1.0;
   c->extreme_fraction = 0.0;
-  c->init_qd = task->init_qd;
-  c->spawn_xy = task->spawn_xy;
   memcpy(c->rew, task->reward_scale, sizeof c->rew);
   c->actor_in = GLE_OBS;
   c->critic_in = GLE_OBS_FULL;
@@ -189,8 +167,7 @@ gl_err glt_config_bind(const glc_doc *doc, glt_config *c, gle_task *task, int nr
   if (c->critic_in != GLE_OBS && c->critic_in != GLE_OBS_FULL)
     return gl_error(GL_ERR_INPUT, "%s: policy.critic_in: %d; allowed: 176 or 188",
                     glc_doc_mark(doc, "policy.critic_in", mark, sizeof mark), c->critic_in);
-  GL_CALL(glt_check_pair_(doc, "env.friction", &c->friction, 1));
-  GL_CALL(glt_check_pair_(doc, "env.init_q", &c->init_q, 1));
+  GL_CALL(gle_task_keys_check(doc, "env", &c->task));
   GL_CALL(glt_check_pair_(doc, "env.commands.u", &c->cmd_u, 1));
   GL_CALL(glt_check_pair_(doc, "env.commands.v", &c->cmd_v, 1));
   GL_CALL(glt_check_pair_(doc, "env.commands.heading", &c->cmd_heading, 1));
@@ -206,22 +183,10 @@ gl_err glt_config_bind(const glc_doc *doc, glt_config *c, gle_task *task, int nr
   task->curriculum_wrap = c->curriculum_wrap;
   /* Isaac assigns terrain columns in blocks of num_envs / 20 by global index */
   task->curriculum_envs = c->p.num_envs;
-  task->model_path = c->model;
-  task->timestep = c->timestep;
-  task->decimation = c->decimation;
-  task->extra_substep = c->extra_substep;
-  task->episode_steps = c->episode_steps;
-  task->obs_noise = c->obs_noise;
-  task->noise_level = c->noise_level;
-  task->friction_lo = c->friction.v[0];
-  task->friction_hi = c->friction.v[1];
+  gle_task_apply_keys(&c->task, task);
   task->push_interval = c->push_interval;
   task->push_vel = c->push_vel;
   task->heading_command = c->heading_command;
-  task->init_q_lo = c->init_q.v[0];
-  task->init_q_hi = c->init_q.v[1];
-  task->init_qd = c->init_qd;
-  task->spawn_xy = c->spawn_xy;
   memcpy(task->reward_scale, c->rew, sizeof c->rew);
   return GL_OK;
 }
@@ -234,8 +199,8 @@ const glc_key *glt_config_schema(size_t *n) {
 
 void glt_config_free(glt_config *c) { glc_free(train_schema, NKEYS, c); }
 
-/* A training file is one with a train: or env: section; the experiment schema has neither,
- * so the test cannot misroute a valid experiment. */
+/* A training file has a train: section, or an env: section and no conditions: (which every
+ * experiment needs), so the test cannot misroute a valid experiment. */
 int glt_config_is_train(const glc_doc *doc) {
-  return glc_doc_has(doc, "train") || glc_doc_has(doc, "env");
+  return glc_doc_has(doc, "train") || (glc_doc_has(doc, "env") && !glc_doc_has(doc, "conditions"));
 }

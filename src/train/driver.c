@@ -187,9 +187,13 @@ static gl_err train_check_output(train_run *R, int resume, int *have) {
     if (!err && *have && !resume)
       err = gl_error(GL_ERR_INPUT, "'%s' already exists: pass --resume to continue that run, or "
                      "choose another output directory (output: / -o)", R->ckpt);
+    if (!err && !*have && resume == 1)
+      err = gl_error(GL_ERR_INPUT, "--resume: no checkpoint '%s' to continue; allowed: an output "
+                     "directory holding a run's checkpoint.h5, or --resume-or-start to start a new "
+                     "run there", R->ckpt);
   }
   GL_CALL(gl_agree(R->comm, err));
-  MPI_Bcast(have, 1, MPI_INT, 0, R->comm);
+  GL_MPI(MPI_Bcast(have, 1, MPI_INT, 0, R->comm));
   return GL_OK;
 }
 
@@ -208,8 +212,8 @@ static gl_err train_start(train_run *R, int have, int resume) {
     }
     gl_log("%s: resumed from %s at iteration %lld (%.4gM steps)", name, R->ckpt,
            (long long)glt_trainer_iteration(R->tr), glt_trainer_policy_steps(R->tr) / 1e6);
-  } else if (resume) {
-    gl_log("%s: no checkpoint in %s; starting a new run", name, R->dir);
+  } else if (resume == 2) {
+    gl_log("%s: no checkpoint in %s; starting a new run (--resume-or-start)", name, R->dir);
   }
   if (R->rank == 0)
     err = glt_log_open(&R->log, R->logpath, log_cols, C_NCOLS,
@@ -247,7 +251,7 @@ static gl_err train_loop(train_run *R, int *stopped) {
     int flags[2] = {gl_stop_requested(),
                     R->rank == 0 && c->checkpoint_minutes > 0 &&
                         gl_wtime() - last_ckpt >= 60.0 * c->checkpoint_minutes};
-    MPI_Allreduce(MPI_IN_PLACE, flags, 2, MPI_INT, MPI_MAX, R->comm);
+    GL_MPI(MPI_Allreduce(MPI_IN_PLACE, flags, 2, MPI_INT, MPI_MAX, R->comm));
     if (flags[0]) {
       *stopped = 1;
       return GL_OK;

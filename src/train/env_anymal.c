@@ -1,6 +1,7 @@
 /* The ANYmal C task (gle_) behind the trainer's environment interface. Commands are drawn
- * here, at every reset, from the env's (seed, index, GLR_COMMAND) stream (rl_task_and_ppo.md
- * §5: only at episode reset); pushes, noise and the initial pose live inside gle_agent. */
+ * here, at every reset, from the env's (seed, index, GLR_COMMAND) stream
+ * (docs/task_and_training.md §5: only at episode reset); pushes, noise and the initial pose
+ * live inside gle_agent. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@ typedef struct anymal_ctx {
   unsigned char *heading; /* [n] 1 = heading controller, 0 = constant yaw rate */
   glt_command_ranges cmd;
   int n;
+  int64_t first; /* global index of local env 0 (for messages) */
 } anymal_ctx;
 
 /* The third metric exists on curriculum terrain only: the terrain level of the episode in
@@ -47,10 +49,27 @@ static gl_err anymal_observe(void *vctx, int i, float *obs) {
   return gle_agent_observe(c->agents[i], obs);
 }
 
+/* No ANYmal moves its base at 50 m/s: beyond that the integration has blown up (a time step
+ * too large for the PD gains, say), and training on it would silently learn from garbage with
+ * every episode ending after a step or two. Stop instead, naming the settings. */
+enum { ANYMAL_MAX_BASE_SPEED = 50 };
+
+static gl_err anymal_check_physics(const anymal_ctx *c, int i, const gle_step_info *info) {
+  const float *v = info->base_lin_vel;
+  const double speed = sqrt((double)v[0] * v[0] + (double)v[1] * v[1] + (double)v[2] * v[2]);
+  if (!(speed > ANYMAL_MAX_BASE_SPEED)) return GL_OK; /* NaN is the invalid-step path */
+  const gle_task *t = gle_env_task(c->env);
+  return gl_error(GL_ERR_NUMERIC, "env %lld: base speed %.0f m/s after a policy step: the physics "
+                  "blew up (env.timestep = %g s, env.decimation = %d); allowed: a stable "
+                  "integration with base speeds under %d m/s (the task's own timestep is 0.005 s)",
+                  (long long)(c->first + i), speed, t->timestep, t->decimation, ANYMAL_MAX_BASE_SPEED);
+}
+
 static gl_err anymal_step(void *vctx, int i, const float *action, glt_step_result *r) {
   anymal_ctx *c = vctx;
   gle_step_info info;
   GL_CALL(gle_agent_step(c->agents[i], action, &info));
+  GL_CALL(anymal_check_physics(c, i, &info));
   r->reward = info.reward;
   r->terminated = info.terminated;
   r->timed_out = info.timed_out;
@@ -113,6 +132,7 @@ gl_err glt_anymal_create(glt_env *env, const gle_task *task, const glt_command_r
   GL_GOTO(err, GL_ALLOC(c->cmd_rng, n ? n : 1), fail);
   GL_GOTO(err, GL_ALLOC(c->heading, n ? n : 1), fail);
   for (int i = 0; i < n; ++i) {
+    c->first = first;
     GL_GOTO(err, gle_agent_create(&c->agents[i], c->env, seed, (uint64_t)(first + i)), fail);
     c->n = i + 1;
     glr_init(&c->cmd_rng[i], seed, (uint64_t)(first + i), GLR_COMMAND);

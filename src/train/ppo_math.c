@@ -1,6 +1,6 @@
 /* PPO arithmetic: pure functions shared by the trainer and checked one by one in
  * tests/train/test_train_math.c. Formulas follow rl_games @ 5c46adc (the paper's learner),
- * see ../shared/reference/rl_task_and_ppo.md §12. */
+ * see docs/task_and_training.md §12. */
 #include <limits.h>
 #include <math.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
-/* Rollout and PPO update over a rank's block of environments (rl_task_and_ppo.md §12,
- * training_recipe.md §2). The heavy lifting is the glp float path: batched GEMM forward in
+/* Rollout and PPO update over a rank's block of environments (docs/task_and_training.md
+ * §12, §14, §16). The heavy lifting is the glp float path: batched GEMM forward in
  * the rollout, glp_seq_forward_f/backward_f over BPTT sequences in the update. */
 #include <math.h>
 #include <stdlib.h>
@@ -568,7 +568,7 @@ gl_err glt_trainer_iterate(glt_trainer *t, glt_iter_stats *st) {
   st->steps_per_s = nsteps / st->t_total;
   /* rank 0's clock, so the logged value is the same everywhere */
   double w = st->t_total;
-  MPI_Bcast(&w, 1, MPI_DOUBLE, 0, t->comm);
+  GL_MPI(MPI_Bcast(&w, 1, MPI_DOUBLE, 0, t->comm));
   t->wall_seconds += w;
   st->wall_seconds = t->wall_seconds;
   return GL_OK;

@@ -1,6 +1,6 @@
 /* Serial building blocks against hand-derived answers: cycle alignment (toy check of
- * analysis_methods.md section 2, ties, missing lift-offs, falls), percentiles, derivative
- * rules, z-scoring, the periodic spline golden values (section 7), speed axis with a known
+ * docs/analysis.md §2, ties, missing lift-offs, falls), percentiles, derivative
+ * rules, z-scoring, the periodic spline golden values (§7), speed axis with a known
  * answer, subspace overlap, and the reproducible sum. */
 #include <math.h>
 #include <setjmp.h>
@@ -103,7 +103,7 @@ static void test_derivative_zscore(void **st) {
 
 static void test_spline(void **st) {
   (void)st;
-  /* analysis_methods.md 7: knots 0..0.2 (11), y = sin(2 pi 5 t), 1 ms grid, t = 0.031 */
+  /* docs/analysis.md §7: knots 0..0.2 (11), y = sin(2 pi 5 t), 1 ms grid, t = 0.031 */
   double y[10], out[201];
   for (int i = 0; i < 10; ++i) y[i] = sin(2 * M_PI * 5 * 0.02 * i);
   assert_int_equal(gla_spline_periodic(y, 10, 0.02, 201, out), GL_OK);

@@ -1,4 +1,4 @@
-/* Tangling: analytic golden values (analysis_methods.md section 10) through the distributed
+/* Tangling: analytic golden values (docs/analysis.md §10) through the distributed
  * blocked path, blocked vs the direct pairwise formula, and rank invariance (the world
  * communicator against MPI_COMM_SELF, bitwise). Runs on 1, 2 and 4 ranks. */
 #include <math.h>

@@ -397,7 +397,7 @@ static void test_scales_and_degenerate(void **st) {
   free(xd);
 }
 
-/* The golden curves of analysis_methods.md section 10 (N = 200), screened vs exact, plus
+/* The golden curves of docs/analysis.md §10 (N = 200), screened vs exact, plus
  * one golden value through the screen. */
 static void test_golden_curves(void **st) {
   (void)st;

@@ -1,4 +1,4 @@
-/* Isaac Gym's terrain curriculum (rl_task_and_ppo.md §9): tile heights against values worked
+/* Isaac Gym's terrain curriculum (docs/task_and_training.md §9): tile heights against values worked
  * by hand from Isaac's terrain_utils formulas, the height field MuJoCo collides with and the
  * scan's lookup against the tiles, tile origins and spawn, the level-update rule (hand-worked
  * cases, wrap and saturation, through gle_agent_reset), the shared model's memory, and the

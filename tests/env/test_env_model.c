@@ -1,4 +1,4 @@
-/* The MJCF against anymal_c_model.md: sizes, masses, joint anchors/axes, collision set,
+/* The MJCF against docs/model.md: sizes, masses, joint anchors/axes, collision set,
  * options; and MuJoCo failures surfacing as gl_err. */
 #include <setjmp.h>
 #include <stdarg.h>

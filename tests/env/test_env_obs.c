@@ -1,4 +1,4 @@
-/* Observation layout and scales on hand-built states (rl_task_and_ppo.md §3), noise
+/* Observation layout and scales on hand-built states (docs/task_and_training.md §3), noise
  * bounds/mean, heading controller (§5). */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,5 +1,6 @@
-/* PD torque formula and each reward term against hand-computed values (§4, §6), and the
- * step's reported terms against the state it reports. */
+/* PD torque formula and each reward term against hand-computed values
+ * (docs/task_and_training.md §4, §6), and the step's reported terms against the state it
+ * reports. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

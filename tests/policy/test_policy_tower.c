@@ -162,7 +162,7 @@ static void test_layout_sizes(void **state) {
   glp_layout a, c;
   glp_layout_init(&a, 188, 12);
   glp_layout_init(&c, 188, 1);
-  /* rl_task_and_ppo.md section 10: actor 427,288 with log-std, critic 425,857 */
+  /* docs/task_and_training.md §10: actor 427,288 with log-std, critic 425,857 */
   assert_int_equal(a.n + 12, 427288);
   assert_int_equal(c.n, 425857);
   assert_int_equal(a.Wih, a.b2 + 256);

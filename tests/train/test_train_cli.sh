@@ -57,7 +57,23 @@ $MPI -n 2 "$G" train "$YAML" -o "$W/c" "${SMALL[@]}" --set train.max_iterations=
 grep -q "resumed from" "$W/log_c2" || fail "no resume line"
 [ "$(rows "$W/c/train_log.h5" | wc -w)" -eq $((n + 2)) ] || fail "log after resume"
 
-# 5. schema errors name the file position and the key
+# 5. --resume with no checkpoint refuses (a mistyped directory must not start over silently);
+#    --resume-or-start starts there
+$MPI -n 2 "$G" train "$YAML" -o "$W/e" "${SMALL[@]}" --set train.max_iterations=1 -q --resume 2>"$W/err"
+rc=$?
+[ $rc -eq 2 ] && grep -q "no checkpoint '$W/e/checkpoint.h5' to continue" "$W/err" && [ ! -e "$W/e/train_log.h5" ] ||
+  fail "--resume without checkpoint: rc $rc $(cat "$W/err")"
+$MPI -n 2 "$G" train "$YAML" -o "$W/e" "${SMALL[@]}" --set train.max_iterations=1 -q --resume-or-start ||
+  fail "--resume-or-start"
+[ "$(rows "$W/e/train_log.h5")" = "1 " ] || fail "--resume-or-start log rows"
+
+# 6. a physics blow-up stops training with exit 4 and names the settings
+"$G" train "$YAML" -o "$W/f" "${SMALL[@]}" --set env.timestep=0.05 --set train.max_iterations=3 -q 2>"$W/err"
+rc=$?
+[ $rc -eq 4 ] && grep -q "the physics blew up (env.timestep = 0.05 s" "$W/err" ||
+  fail "blow-up: rc $rc $(cat "$W/err")"
+
+# 7. schema errors name the file position and the key
 $MPI -n 2 "$G" train "$YAML" -o "$W/d" --set train.horizon=0 2>"$W/err"
 rc=$?
 [ $rc -eq 2 ] && grep -q "train.horizon" "$W/err" || fail "horizon=0: rc $rc $(cat "$W/err")"

@@ -1,5 +1,5 @@
 /* PPO arithmetic against hand-worked cases, closed forms, numeric integration and finite
- * differences (training_recipe.md §5). */
+ * differences (docs/task_and_training.md §17). */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,8 +1,9 @@
 #!/bin/bash
 # Pack gaitlab and the Debian 12 runtime it needs (shared libraries, the dynamic loader,
 # Open MPI's launcher, components and help files) into one tarball, for running on a machine
-# that is not Debian 12 and cannot install packages (the workplace's lent 16-core machine).
-# There, tools/device/unpack.sh puts it in place and prints the command prefix to use.
+# that is not Debian 12 and cannot install packages. Run it on the Debian 12 build machine;
+# on the target, tools/device/unpack.sh puts the bundle in place and prints the command
+# prefix to use (see tools/device/README.md).
 #
 #   tools/device/bundle.sh BUILD_DIR OUT_DIR [EXTRA_PROGRAM...]  -> OUT_DIR/bundle.tar.xz
 # (extra programs, e.g. the tests' h5check, land in bin/ beside gaitlab)

@@ -15,7 +15,8 @@ check() { # check NAME EXPECTED_RC PATTERN -- command...
   if ! grep -qE -- "$pat" <<<"$out"; then echo "FAIL $name: output lacks /$pat/"; echo "$out"; fails=$((fails+1)); return; fi
   echo "ok   $name"
 }
-B="$here/data/bad"
+B="$here/bad"
+S="$here/../end_to_end/data/small.yaml"
 check help 0 "usage: gaitlab COMMAND" -- "$G" --help
 for c in run validate info; do check "help-$c" 0 "usage: gaitlab $c" -- "$G" $c --help; done
 check version 0 "mujoco 2\.2\.2; hdf5 1\.10" -- "$G" --version
@@ -31,26 +32,26 @@ check analysis-typo 2 "analysis\.yaml:7:3: .*pca_componets.*pca_components" -- "
 check analysis-typo-run 2 "analysis\.yaml:7:3" -- "$G" run "$B/analysis.yaml" --set output=at.h5
 [ ! -e at.h5 ] && [ ! -e at.h5.partial ] || { echo "FAIL analysis-typo-run simulated before validating"; fails=$((fails+1)); }
 check missing-file 2 "cannot read 'nope\.yaml'" -- "$G" validate nope.yaml
-check bad-set 2 "^gaitlab: error: --set conditions\.copies=0" -- "$G" validate "$here/data/small.yaml" --set conditions.copies=0
-check validate-table 0 "4 conditions x 3 copies = 12 agents" -- "$G" validate "$here/data/small.yaml"
+check bad-set 2 "^gaitlab: error: --set conditions\.copies=0" -- "$G" validate "$S" --set conditions.copies=0
+check validate-table 0 "4 conditions x 3 copies = 12 agents" -- "$G" validate "$S"
 check validate-train 0 "valid\. Training run 'train_flat'.*|50 % of envs under the heading controller" -- "$G" validate "$GAITLAB_SOURCE_DIR/experiments/train_flat.yaml"
 check validate-train-typo 2 "train_typo\.yaml:4:3: .*comands.*commands" -- "$G" validate "$B/train_typo.yaml"
 check validate-train-range 2 "env\.heading_fraction: 2 is out of range" -- "$G" validate "$GAITLAB_SOURCE_DIR/experiments/train_flat.yaml" --set env.heading_fraction=2
-check policy-name 2 "^gaitlab: error: --set policy=seed_99: policy 'seed_99': no shipped agent policies/seed_99\.h5" -- "$G" validate "$here/data/small.yaml" --set policy=seed_99
-check policy-name-ok 0 "policy default ->" -- "$G" validate "$here/data/small.yaml" --set policy=default
+check policy-name 2 "^gaitlab: error: --set policy=seed_99: policy 'seed_99': no shipped agent policies/seed_99\.h5" -- "$G" validate "$S" --set policy=seed_99
+check policy-name-ok 0 "policy default ->" -- "$G" validate "$S" --set policy=default
 check validate-train-af 0 "valid\. Training run 'action_feedback', seed 1" -- "$G" validate "$GAITLAB_SOURCE_DIR/experiments/train_action_feedback.yaml"
-check validate-obs-scale 0 "1 +0 +0\.5 +\| +2 +0 +0\.125" -- "$G" validate "$here/data/small.yaml"
+check validate-obs-scale 0 "1 +0 +0\.5 +\| +2 +0 +0\.125" -- "$G" validate "$S"
 # Errors under several ranks: exactly one message, same exit code.
 out=$("$MPIEXEC" -n 2 --oversubscribe "$G" validate "$B/typo.yaml" 2>&1); rc=$?
 n=$(grep -c "gaitlab: error" <<<"$out")
 if [ $rc -ne 2 ] || [ "$n" -ne 1 ]; then echo "FAIL two-rank error: rc $rc, $n messages"; echo "$out"; fails=$((fails+1)); else echo "ok   two-rank error"; fi
 # A missing policy: clear error, exit 2, no output of any kind.
-check missing-policy 2 "nope\.h5" -- "$G" run "$here/data/small.yaml" --quiet --set policy=nope.h5 --set output=mp.h5
+check missing-policy 2 "nope\.h5" -- "$G" run "$S" --quiet --set policy=nope.h5 --set output=mp.h5
 [ ! -e mp.h5 ] && [ ! -e mp.h5.partial ] || { echo "FAIL missing-policy left a file"; fails=$((fails+1)); }
 # An unwritable output location: I/O error, exit 3, nothing claims to be complete.
-check unwritable 3 "cannot create output file 'no/such/dir/x\.h5\.partial'" -- "$G" run "$here/data/small.yaml" --quiet --set output=no/such/dir/x.h5
+check unwritable 3 "cannot create output file 'no/such/dir/x\.h5\.partial'" -- "$G" run "$S" --quiet --set output=no/such/dir/x.h5
 # A finished run, and info on it.
-check run 0 "" -- "$MPIEXEC" -n 2 --oversubscribe "$G" run "$here/data/small.yaml" --quiet --set output=ok.h5
+check run 0 "" -- "$MPIEXEC" -n 2 --oversubscribe "$G" run "$S" --quiet --set output=ok.h5
 check info 0 "tracking \(mean body-frame velocity" -- "$G" info ok.h5
 check info-notfile 2 "is missing or unreadable|not an HDF5 file" -- "$G" info "$B/typo.yaml"
 [ $fails -eq 0 ] && echo "cli: all ok" || { echo "cli: $fails failures"; exit 1; }

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Train (or continue) the shipped agents, each from experiments/train_flat.yaml's recipe:
+#   seed_N           the recipe with seed N (the default policy is seed 1)
+#   action_feedback  experiments/train_action_feedback.yaml (188-d actor input)
+#
+#   tools/train_agents.sh start NAME [--np N]   train into runs/NAME/, continuing from the
+#                                               checkpoint there or, when runs/NAME/ has none,
+#                                               from policies/training/NAME/
+#   tools/train_agents.sh save NAME             copy runs/NAME/'s checkpoint and log into
+#                                               policies/training/NAME/ (what git keeps of a
+#                                               run in progress)
+#   tools/train_agents.sh ship NAME SNAPSHOT    policies/NAME.h5 = the chosen snapshot, the
+#                                               log kept beside it, the checkpoint dropped
+#
+# A run checkpoints every 5 minutes and on SIGTERM (exit 75; start it again to continue).
+# Snapshots every 2.5 M steps go to runs/NAME/snapshots/ for choosing the shipped one by
+# evaluation (experiments/eval_forward.yaml + eval_turn.yaml, --set conditions.copies=100).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cmd=${1:-}; name=${2:-}
+[ -n "$cmd" ] && [ -n "$name" ] || { sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+case "$name" in
+  seed_[0-9]*) yaml=experiments/train_flat.yaml; sets=(--set "seed=${name#seed_}" --set "name=$name");;
+  action_feedback) yaml=experiments/train_action_feedback.yaml; sets=();;
+  *) echo "train_agents.sh: unknown agent '$name' (allowed: seed_N, action_feedback)" >&2; exit 2;;
+esac
+run=runs/$name keep=policies/training/$name
+G=${GAITLAB:-build/gaitlab}
+case "$cmd" in
+  start)
+    np=2; [ "${3:-}" = --np ] && np=${4:?--np needs a number}
+    mkdir -p "$run"
+    if [ ! -f "$run/checkpoint.h5" ] && [ -f "$keep/checkpoint.h5" ]; then
+      cp "$keep/checkpoint.h5" "$keep/train_log.h5" "$run/"
+    fi
+    export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OPENBLAS_NUM_THREADS=1
+    export OMPI_MCA_btl_vader_single_copy_mechanism=none
+    exec mpirun -np "$np" --oversubscribe "$G" train "$yaml" "${sets[@]}" --set "output=$run" --resume-or-start;;
+  save)
+    mkdir -p "$keep"
+    cp "$run/checkpoint.h5" "$run/train_log.h5" "$keep/"
+    echo "train_agents: $keep/ holds $name's checkpoint and log";;
+  ship)
+    snap=${3:?ship needs the snapshot file}
+    cp "$snap" "policies/$name.h5"
+    mkdir -p "$keep"
+    cp "$run/train_log.h5" "$keep/"
+    rm -f "$keep/checkpoint.h5"
+    echo "train_agents: policies/$name.h5 <- $snap; $keep/ keeps the log";;
+  *) echo "train_agents.sh: unknown command '$cmd' (allowed: start, save, ship)" >&2; exit 2;;
+esac
