@@ -113,6 +113,8 @@ void glh5_free_objects(glh5_object *objs, int n);
 /* ---- attributes */
 
 gl_err glh5_attr_string(hid_t obj, const char *name, const char *value);
+/* A 1-D attribute of n variable-length UTF-8 strings (h5py reads an array of str). */
+gl_err glh5_attr_strings(hid_t obj, const char *name, const char *const *values, int n);
 gl_err glh5_attr_int(hid_t obj, const char *name, long long value);
 gl_err glh5_attr_double(hid_t obj, const char *name, double value);
 /* An attribute of n elements, stored as ftype, from memory of mtype. */

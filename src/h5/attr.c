@@ -44,6 +44,17 @@ gl_err glh5_attr_string(hid_t obj, const char *name, const char *value) {
   return glh5_release(err, &t);
 }
 
+gl_err glh5_attr_strings(hid_t obj, const char *name, const char *const *values, int n) {
+  hid_t t, sp;
+  hsize_t dn = (hsize_t)n;
+  GL_CALL(glh5_vlstr_(&t));
+  sp = H5Screate_simple(1, &dn, NULL);
+  gl_err err = sp < 0 ? glh5_attr_fail_(GL_ERR_LIB, obj, name, "has no dataspace (HDF5 failed)")
+                      : glh5_attr_write_(obj, name, t, t, sp, values);
+  err = glh5_release(err, &sp);
+  return glh5_release(err, &t);
+}
+
 gl_err glh5_attr_int(hid_t obj, const char *name, long long value) {
   return glh5_attr_scalar_(obj, name, H5T_NATIVE_LLONG, &value);
 }
