@@ -362,8 +362,7 @@ static void gla_afile_close_(gla_afile_ *f) {
   gla_afile_layer_free_(f);
   free(f->uvr);
   f->uvr = NULL;
-  if (f->f >= 0) H5Fclose(f->f);
-  f->f = -1;
+  glh5_close(&f->f); /* read-only: nothing a failed close could lose */
 }
 
 static void gla_align_fmt_dims_(char *buf, size_t n, int nd, const long long *dims) {
@@ -379,17 +378,10 @@ static void gla_align_fmt_dims_(char *buf, size_t n, int nd, const long long *di
  * numeric, have nd dimensions and match want (entries < 0: any). */
 static gl_err gla_align_shape_(const gla_afile_ *f, const char *obj, int nd, const long long *want,
                                const char *why, long long *dims) {
-  if (!gla_h5_exists(f->f, obj)) return gl_error(GL_ERR_INPUT, "'%s': HDF5 object %s is missing", f->path, obj);
-  hid_t d = H5Dopen2(f->f, obj, H5P_DEFAULT);
-  if (d < 0) return gl_error(GL_ERR_INPUT, "'%s': HDF5 object %s is not a readable dataset", f->path, obj);
-  hid_t s = H5Dget_space(d), t = H5Dget_type(d);
-  int got = s >= 0 ? H5Sget_simple_extent_ndims(s) : -1;
-  H5T_class_t cls = t >= 0 ? H5Tget_class(t) : H5T_NO_CLASS;
-  hsize_t dd[H5S_MAX_RANK] = {0};
-  if (got >= 1 && got <= H5S_MAX_RANK) H5Sget_simple_extent_dims(s, dd, NULL);
-  if (s >= 0) H5Sclose(s);
-  if (t >= 0) H5Tclose(t);
-  H5Dclose(d);
+  int got = 0;
+  hsize_t dd[GLH5_MAXRANK] = {0};
+  H5T_class_t cls = H5T_NO_CLASS;
+  GL_CALL(glh5_shape(f->f, obj, &got, dd, &cls));
   if (cls != H5T_INTEGER && cls != H5T_FLOAT) return gl_error(GL_ERR_INPUT, "'%s': HDF5 object %s is not numeric", f->path, obj);
   if (got != nd) return gl_error(GL_ERR_INPUT, "'%s': HDF5 object %s has %d dimensions, expected %d", f->path, obj, got, nd);
   double total = 1;
@@ -412,20 +404,16 @@ static gl_err gla_align_shape_(const gla_afile_ *f, const char *obj, int nd, con
 /* Whole dataset as doubles after gla_align_shape_. */
 static gl_err gla_align_get_(const gla_afile_ *f, const char *obj, int nd, const long long *want,
                              const char *why, double **out, long long *dims) {
-  hsize_t hd[3];
-  int hn = 0;
+  hsize_t hd[GLH5_MAXRANK];
   *out = NULL;
   GL_CALL(gla_align_shape_(f, obj, nd, want, why, dims));
-  gl_err err = gla_h5_read_double(f->f, obj, out, hd, &hn);
-  return err ? gl_error_context(err, "'%s'", f->path) : GL_OK;
+  return glh5_read_alloc(f->f, obj, H5T_NATIVE_DOUBLE, nd, NULL, hd, out);
 }
 
 static gl_err gla_afile_open_(const char *path, gla_afile_ *f) {
   f->path = path;
   if (access(path, R_OK) != 0) return gl_error(GL_ERR_INPUT, "'%s': %s", path, strerror(errno));
-  if (H5Fis_hdf5(path) <= 0) return gl_error(GL_ERR_INPUT, "'%s' is not an HDF5 file", path);
-  f->f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-  if (f->f < 0) return gl_error(GL_ERR_INPUT, "'%s': cannot open as HDF5", path);
+  GL_CALL(glh5_open(&f->f, path, GLH5_READ));
   static const char *const names[3] = {"/conditions/u", "/conditions/v", "/conditions/r"};
   long long any = -1, n = 0;
   double *c = NULL;
@@ -454,42 +442,39 @@ done:
 typedef struct gla_align_names_ {
   char **v;
   int n;
-  int failed;
 } gla_align_names_;
 
 static void gla_align_names_free_(gla_align_names_ *nm) {
-  for (int i = 0; i < nm->n; ++i) free(nm->v[i]);
-  free(nm->v);
+  glh5_free_names(nm->v, nm->n);
   memset(nm, 0, sizeof *nm);
-}
-
-static herr_t gla_align_layer_cb_(hid_t g, const char *name, const H5L_info_t *info, void *op) {
-  (void)info;
-  gla_align_names_ *nm = op;
-  char sub[600];
-  if (snprintf(sub, sizeof sub, "%s/normalized", name) >= (int)sizeof sub || !gla_h5_exists(g, sub)) return 0;
-  char **v = realloc(nm->v, (size_t)(nm->n + 1) * sizeof *v);
-  if (v) nm->v = v;
-  if (!v || !(v[nm->n] = strdup(name))) {
-    nm->failed = 1;
-    return 1;
-  }
-  nm->n++;
-  return 0;
 }
 
 static gl_err gla_align_list_layers_(const gla_afile_ *f, gla_align_names_ *nm) {
   memset(nm, 0, sizeof *nm);
-  if (!gla_h5_exists(f->f, "/analysis")) return GL_OK;
-  hid_t g = H5Gopen2(f->f, "/analysis", H5P_DEFAULT);
-  if (g < 0) return gl_error(GL_ERR_INPUT, "'%s': HDF5 object /analysis is not a group", f->path);
-  H5Literate(g, H5_INDEX_NAME, H5_ITER_INC, NULL, gla_align_layer_cb_, nm);
-  H5Gclose(g);
-  if (nm->failed) {
-    gla_align_names_free_(nm);
-    return gl_error(GL_ERR_NOMEM, "out of memory listing /analysis of '%s'", f->path);
+  int e = 0;
+  GL_CALL(glh5_exists(f->f, "/analysis", &e));
+  if (!e) return GL_OK;
+  hid_t g;
+  char **all = NULL;
+  int n = 0;
+  GL_CALL(glh5_group_open(f->f, "/analysis", &g));
+  gl_err err = glh5_list_groups(g, &all, &n);
+  int kept = 0; /* the layers are compacted to the front of the listing, which nm then owns */
+  for (int i = 0; i < n && !err; ++i) {
+    char *sub = NULL;
+    err = glh5_path_with(all[i], "/normalized", &sub);
+    if (!err) err = glh5_exists(g, sub, &e);
+    free(sub);
+    if (err || !e) continue;
+    char *t = all[kept];
+    all[kept++] = all[i];
+    all[i] = t;
   }
-  return GL_OK;
+  for (int i = kept; i < n; ++i) free(all[i]);
+  nm->v = all;
+  nm->n = kept;
+  if (err) gla_align_names_free_(nm);
+  return glh5_release(err, &g);
 }
 
 static gl_err gla_align_missing_layer_(const gla_afile_ *f, const char *layer) {
@@ -527,7 +512,9 @@ static gl_err gla_afile_layer_load_(gla_afile_ *f, const char *layer) {
   gl_err err = GL_OK;
   if (snprintf(obj, sizeof obj, "/analysis/%s/normalized", layer) >= (int)sizeof obj)
     return gl_error(GL_ERR_INPUT, "layer name '%.40s...' is too long", layer);
-  if (!gla_h5_exists(f->f, obj)) return gla_align_missing_layer_(f, layer);
+  int e = 0;
+  GL_CALL(glh5_exists(f->f, obj, &e));
+  if (!e) return gla_align_missing_layer_(f, layer);
   snprintf(obj, sizeof obj, "/analysis/%s/condition_offset", layer);
   want[0] = f->ncond + 1;
   GL_GOTO(err, gla_align_get_(f, obj, 1, want, "one entry per condition of /conditions/u, plus one", &off, dims), done);
@@ -773,20 +760,6 @@ void gla_align_results_free(gla_align_results *r) {
 /* ================================================================ writing the results */
 
 /* A 1-D attribute of variable-length UTF-8 strings (h5py: f.attrs["files"] -> array). */
-static gl_err gla_align_attr_strings_(hid_t obj, const char *name, char *const *v, int n) {
-  hid_t t = H5Tcopy(H5T_C_S1);
-  hsize_t dn = (hsize_t)n;
-  hid_t sp = H5Screate_simple(1, &dn, NULL), a = -1;
-  herr_t st = -1;
-  if (t >= 0 && sp >= 0 && H5Tset_size(t, H5T_VARIABLE) >= 0 && H5Tset_cset(t, H5T_CSET_UTF8) >= 0) {
-    a = H5Acreate2(obj, name, t, sp, H5P_DEFAULT, H5P_DEFAULT);
-    if (a >= 0) st = H5Awrite(a, t, v);
-  }
-  if (a >= 0) H5Aclose(a);
-  if (sp >= 0) H5Sclose(sp);
-  if (t >= 0) H5Tclose(t);
-  return st < 0 ? gl_error(GL_ERR_LIB, "HDF5: cannot write attribute '%s'", name) : GL_OK;
-}
 
 static gl_err gla_align_put_(hid_t loc, const char *name, int rank, hsize_t d0, hsize_t d1,
                              const double *x) {
@@ -816,12 +789,11 @@ done:
 static gl_err gla_align_control_(hid_t lg, const char *name, const char *definition, const char *note,
                                  const gla_align_layer *L, int k, const double *rho, const double *disp) {
   hid_t g;
-  GL_CALL(gla_h5_group(lg, name, &g));
+  GL_CALL(glh5_group_create(lg, name, &g));
   gl_err err = gla_align_put_scores_(g, L, k, rho, disp);
   if (!err) err = glh5_attr_string(g, "definition", definition);
   if (!err && note) err = glh5_attr_string(g, "note", note);
-  H5Gclose(g);
-  return err;
+  return glh5_release(err, &g);
 }
 
 static gl_err gla_align_conventions_(hid_t g, const gla_align_results *r, const gla_align_layer *L) {
@@ -843,7 +815,7 @@ static gl_err gla_align_write_layer_(hid_t top, const gla_align_results *r, cons
   hid_t g;
   int k = r->pcs;
   hsize_t dp[2] = {(hsize_t)L->npairs, 2};
-  GL_CALL(gla_h5_group(top, L->name, &g));
+  GL_CALL(glh5_group_create(top, L->name, &g));
   gl_err err = GL_OK;
   GL_GOTO(err, glh5_put(g, "pairs", H5T_NATIVE_INT, 2, dp, L->pairs, 1, H5P_DEFAULT), done);
   GL_GOTO(err, gla_align_put_(g, "conditions", 2, (hsize_t)L->ncond, 3, L->conditions), done);
@@ -858,38 +830,24 @@ static gl_err gla_align_write_layer_(hid_t top, const gla_align_results *r, cons
                                   L, k, L->rho_phase, L->disp_phase), done);
   GL_GOTO(err, gla_align_conventions_(g, r, L), done);
 done:
-  H5Gclose(g);
-  return err;
+  return glh5_release(err, &g);
 }
 
-static gl_err gla_align_write_file_(hid_t f, const gla_align_results *r) {
+static gl_err gla_align_write_file_(hid_t f, void *ctx) {
+  const gla_align_results *r = ctx;
   hid_t top;
-  GL_CALL(gla_align_attr_strings_(f, "files", r->paths, r->nfiles));
-  GL_CALL(gla_align_attr_strings_(f, "names", r->names, r->nfiles));
+  GL_CALL(glh5_attr_strings(f, "files", (const char *const *)r->paths, r->nfiles));
+  GL_CALL(glh5_attr_strings(f, "names", (const char *const *)r->names, r->nfiles));
   GL_CALL(glh5_attr_string(f, "gaitlab_version", gl_version()));
   GL_CALL(glh5_attr_string(f, "git_hash", gl_git_hash()));
   GL_CALL(glh5_attr_string(f, "description", "gaitlab align: similarity of structured activity across agents (one file each), per layer under /align/<layer>; see each group's attributes"));
-  GL_CALL(gla_h5_group(f, "align", &top));
+  GL_CALL(glh5_group_create(f, "align", &top));
   gl_err err = GL_OK;
   for (int l = 0; l < r->nlayers && !err; ++l) err = gla_align_write_layer_(top, r, &r->layer[l]);
-  H5Gclose(top);
-  return err;
+  return glh5_release(err, &top);
 }
 
 gl_err gla_align_write(const gla_align_results *r, const char *out_path) {
-  char tmp[4096];
-  if (snprintf(tmp, sizeof tmp, "%s.tmp", out_path) >= (int)sizeof tmp)
-    return gl_error(GL_ERR_INPUT, "output path '%.60s...' is too long", out_path);
-  glh5_quiet();
-  hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-  if (f < 0) return gl_error(GL_ERR_IO, "cannot create HDF5 file '%s'", tmp);
-  gl_err err = gla_align_write_file_(f, r);
-  if (H5Fclose(f) < 0 && !err) err = gl_error(GL_ERR_IO, "cannot write '%s'", tmp);
-  if (!err && rename(tmp, out_path) != 0)
-    err = gl_error(GL_ERR_IO, "cannot rename '%s' to '%s': %s", tmp, out_path, strerror(errno));
-  if (err) {
-    unlink(tmp);
-    return gl_error_context(err, "writing '%s'", out_path);
-  }
-  return GL_OK;
+  gl_err err = glh5_write_replace(out_path, gla_align_write_file_, (void *)r);
+  return err ? gl_error_context(err, "writing '%s'", out_path) : GL_OK;
 }

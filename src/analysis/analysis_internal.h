@@ -10,31 +10,9 @@
 /* Add term[0..len) into elements [offset, offset + len) of the sum. */
 void gla_rsum_add_range(gla_rsum *r, size_t offset, const double *term, size_t len);
 
-/* ---- HDF5 (every call is collective where HDF5 requires it; errors become gl_err) */
-typedef struct gla_h5 {
-  hid_t file, dxpl_coll;
-  int rank, size;
-  MPI_Comm comm;
-} gla_h5;
-
-gl_err gla_h5_open(gla_h5 *h, const char *path, int create, int readonly, MPI_Comm comm);
-void gla_h5_close(gla_h5 *h);
-int gla_h5_exists(hid_t loc, const char *path);
-/* Whole dataset read on every rank (independent I/O), converted to double; dims[<=3]. */
-gl_err gla_h5_read_double(hid_t loc, const char *path, double **out, hsize_t *dims, int *ndims);
-gl_err gla_h5_read_int(hid_t loc, const char *path, int **out, hsize_t *n);
-/* Rows [a0, a0 + na) of a 3-D float dataset [agent x step x dim], collectively. */
-gl_err gla_h5_read_agents(gla_h5 *h, const char *path, hsize_t a0, hsize_t na, float *buf,
-                          hsize_t *dims);
-/* Create a group (replacing nothing); returns its id. */
-gl_err gla_h5_group(hid_t loc, const char *name, hid_t *g);
-/* Create and write a small replicated dataset (rank 0 writes, collectively). */
-gl_err gla_h5_put_double(gla_h5 *h, hid_t loc, const char *name, int ndims, const hsize_t *dims,
-                         const double *data);
-gl_err gla_h5_put_int(gla_h5 *h, hid_t loc, const char *name, int ndims, const hsize_t *dims,
-                      const int *data);
-gl_err gla_h5_put_int64(gla_h5 *h, hid_t loc, const char *name, int ndims, const hsize_t *dims,
-                        const int64_t *data);
+/* ---- HDF5: through the h5 layer (gaitlab/h5.h). Files are opened collectively
+ * (glh5_open_mpi); metadata calls are made by every rank with identical arguments and small
+ * results are written by rank 0 with the others selecting nothing (glh5_put_mpi). */
 
 /* ---- the shared pipeline on replicated rows (cycle averages or external conditions) */
 typedef struct gla_rows {
@@ -48,7 +26,7 @@ typedef struct gla_rows {
   const double *speed;/* [nseg] commanded speed along the family, or NULL */
 } gla_rows;
 
-gl_err gla_pipeline(gla_h5 *h, hid_t group, const gla_rows *rows, const gla_config *cfg,
+gl_err gla_pipeline(const glh5_file *h, hid_t group, const gla_rows *rows, const gla_config *cfg,
                     MPI_Comm comm);
 gl_err gla_analyze_external(const char *in_path, const char *out_path, const gla_config *cfg,
                             MPI_Comm comm);
@@ -62,7 +40,7 @@ const char *gla_deriv_name(int rule);
 #define GAITLAB_ANALYSIS_INTERNAL_TANGLE
 /* Tangling of rows with the configured derivative, epsilon and stride; writes q, row,
  * argmax_row (and agent when row_label != NULL) plus summary attributes into g. */
-gl_err gla_tangle_rows(gla_h5 *h, hid_t g, const double *x, size_t n, int dx,
+gl_err gla_tangle_rows(const glh5_file *h, hid_t g, const double *x, size_t n, int dx,
                        const size_t *seg, int nseg, double dt, int cyclic, const gla_config *c,
                        const int64_t *row_label, MPI_Comm comm, double *q_row);
 /* Normalise columns in place: zscore (ddof 0, constant -> 0), range (x / (range + k), then

@@ -24,10 +24,10 @@ static void gla_sibling_(const char *ds, const char *name, char *out, size_t len
 gl_err gla_analyze_external(const char *in_path, const char *out_path, const gla_config *c,
                             MPI_Comm comm) {
   int nc = c->ext_datasets.n, same = strcmp(in_path, out_path) == 0;
-  gla_h5 in, out;
+  glh5_file in, out;
   memset(&out, 0, sizeof out);
-  out.file = out.dxpl_coll = -1;
-  gl_err err = gl_agree(comm, gla_h5_open(&in, in_path, 0, same ? 0 : 1, comm));
+  out.id = out.dxpl = -1;
+  gl_err err = gl_agree(comm, glh5_open_mpi(&in, in_path, same ? GLH5_RDWR : GLH5_READ, comm));
   if (err) return err;
   double **data = NULL, *all = NULL, *mean = NULL, *scale = NULL, *kept = NULL;
   size_t *rows = NULL, *seg = NULL;
@@ -40,10 +40,10 @@ gl_err gla_analyze_external(const char *in_path, const char *out_path, const gla
   GL_GOTO(err, GL_ALLOC(seg, (size_t)nc + 1), done);
   size_t total = 0;
   for (int k = 0; k < nc; ++k) {
-    hsize_t dims[3];
+    hsize_t dims[GLH5_MAXRANK];
     int nd;
     const char *ds = c->ext_datasets.v[k];
-    GL_GOTO(err, gl_agree(comm, gla_h5_read_double(in.file, ds, &data[k], dims, &nd)), done);
+    GL_GOTO(err, gl_agree(comm, glh5_read_any(in.id, ds, H5T_NATIVE_DOUBLE, &nd, dims, &data[k])), done);
     if (nd != 2) {
       err = gl_agree(comm, gl_error(GL_ERR_INPUT, "external dataset '%s' must be 2-D [time x unit]", ds));
       goto done;
@@ -67,7 +67,7 @@ gl_err gla_analyze_external(const char *in_path, const char *out_path, const gla
     total += T;
   }
   if (!(dt > 0)) {
-    GL_GOTO(err, glh5_attr_read_double(in.file, "sampling_period_s", &dt), done);
+    GL_GOTO(err, glh5_attr_read_double(in.id, "sampling_period_s", &dt), done);
     if (!(dt > 0)) {
       err = gl_error(GL_ERR_INPUT, "sampling period must be > 0: set analysis.external.sampling_period");
       goto done;
@@ -83,13 +83,13 @@ gl_err gla_analyze_external(const char *in_path, const char *out_path, const gla
     for (size_t k = 0, o = 0; k < (size_t)nc; o += rows[k], ++k) {
       char p1[1024], p2[1024];
       double *tm = NULL, *at = NULL;
-      hsize_t d1[3], d2[3];
+      hsize_t d1[GLH5_MAXRANK], d2[GLH5_MAXRANK];
       int n1 = 0, n2;
       gla_sibling_(c->ext_datasets.v[k], c->ext_analyze_times, p2, sizeof p2);
-      GL_GOTO(err, gla_h5_read_double(in.file, p2, &at, d2, &n2), done);
+      GL_GOTO(err, glh5_read_any(in.id, p2, H5T_NATIVE_DOUBLE, &n2, d2, &at), done);
       if (c->ext_times) {
         gla_sibling_(c->ext_datasets.v[k], c->ext_times, p1, sizeof p1);
-        err = gla_h5_read_double(in.file, p1, &tm, d1, &n1);
+        err = glh5_read_any(in.id, p1, H5T_NATIVE_DOUBLE, &n1, d1, &tm);
         if (!err && d1[0] != rows[k])
           err = gl_error(GL_ERR_INPUT, "'%s' has %llu entries for %zu rows", p1, (unsigned long long)d1[0], rows[k]);
       }
@@ -125,27 +125,31 @@ gl_err gla_analyze_external(const char *in_path, const char *out_path, const gla
   }
   if (same) {
     out = in;
-    in.file = in.dxpl_coll = -1;
+    in.id = in.dxpl = -1;
   } else {
-    GL_GOTO(err, gl_agree(comm, gla_h5_open(&out, out_path, 1, 0, comm)), done);
+    GL_GOTO(err, gl_agree(comm, glh5_open_mpi(&out, out_path, GLH5_CREATE, comm)), done);
   }
-  if (H5Lexists(out.file, "/analysis", H5P_DEFAULT) <= 0)
-    GL_GOTO(err, gla_h5_group(out.file, "/analysis", &top), done);
-  else
-    top = H5Gopen2(out.file, "/analysis", H5P_DEFAULT);
-  if (H5Lexists(top, "external", H5P_DEFAULT) > 0) H5Ldelete(top, "external", H5P_DEFAULT);
-  GL_GOTO(err, gla_h5_group(top, "external", &g), done);
+  {
+    int has;
+    GL_GOTO(err, glh5_exists(out.id, "/analysis", &has), done);
+    if (!has)
+      GL_GOTO(err, glh5_group_create(out.id, "/analysis", &top), done);
+    else
+      GL_GOTO(err, glh5_group_open(out.id, "/analysis", &top), done);
+  }
+  GL_GOTO(err, glh5_delete(top, "external"), done);
+  GL_GOTO(err, glh5_group_create(top, "external", &g), done);
   {
     hsize_t dd = (hsize_t)D, dc = (hsize_t)nc + 1, dn[2] = {n, (hsize_t)D};
     int64_t *s64 = NULL;
     GL_GOTO(err, GL_ALLOC(s64, nc + 1), done);
     for (int k = 0; k <= nc; ++k) s64[k] = (int64_t)seg[k];
-    err = gla_h5_put_int64(&out, g, "condition_offset", 1, &dc, s64);
+    err = glh5_put_mpi(&out, g, "condition_offset", H5T_NATIVE_INT64, 1, &dc, s64);
     free(s64);
     if (err) goto done;
-    GL_GOTO(err, gla_h5_put_double(&out, g, "norm_mean", 1, &dd, mean), done);
-    GL_GOTO(err, gla_h5_put_double(&out, g, "norm_scale", 1, &dd, scale), done);
-    GL_GOTO(err, gla_h5_put_double(&out, g, "normalized", 2, dn, kept), done);
+    GL_GOTO(err, glh5_put_mpi(&out, g, "norm_mean", H5T_NATIVE_DOUBLE, 1, &dd, mean), done);
+    GL_GOTO(err, glh5_put_mpi(&out, g, "norm_scale", H5T_NATIVE_DOUBLE, 1, &dd, scale), done);
+    GL_GOTO(err, glh5_put_mpi(&out, g, "normalized", H5T_NATIVE_DOUBLE, 2, dn, kept), done);
     GL_GOTO(err, glh5_attr_string(g, "source_file", in_path), done);
     char list[4096] = "";
     for (int k = 0; k < nc; ++k) {
@@ -159,8 +163,8 @@ gl_err gla_analyze_external(const char *in_path, const char *out_path, const gla
   gla_rows R = {kept, n, D, nc, seg, dt, c->ext_cyclic, NULL};
   GL_GOTO(err, gla_pipeline(&out, g, &R, c, comm), done);
 done:
-  if (g >= 0) H5Gclose(g);
-  if (top >= 0) H5Gclose(top);
+  err = glh5_release(err, &g);
+  err = glh5_release(err, &top);
   if (data)
     for (int k = 0; k < nc; ++k) free(data[k]);
   free(data);
@@ -171,7 +175,9 @@ done:
   free(rows);
   free(seg);
   free(mask);
-  gla_h5_close(&out);
-  gla_h5_close(&in);
+  {
+    gl_err e1 = glh5_close_mpi(&out), e2 = glh5_close_mpi(&in);
+    if (!err) err = e1 ? e1 : e2;
+  }
   return err;
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "analysis_internal.h"
+#include "gaitlab/core.h"
 
 enum { GLA_PCA_BLOCK = 256 };
 
@@ -16,8 +17,8 @@ enum { GLA_PCA_BLOCK = 256 };
 static gl_err gla_pca_replicated_(const double *z, size_t n, int d, int k, int grid,
                                   MPI_Comm comm, gla_pca *p) {
   int rank, size;
-  MPI_Comm_rank(comm, &rank);
-  MPI_Comm_size(comm, &size);
+  GL_MPI(MPI_Comm_rank(comm, &rank));
+  GL_MPI(MPI_Comm_size(comm, &size));
   size_t nb = (n + GLA_PCA_BLOCK - 1) / GLA_PCA_BLOCK, mine = 0, rows = 0;
   for (size_t b = (size_t)rank; b < nb; b += (size_t)size) ++mine;
   double *loc = NULL;
@@ -81,7 +82,7 @@ static gl_err gla_put_summary_(hid_t g, const double *q, size_t n) {
 
 /* Tangling of rows x [n x dx] with segment structure; writes into group g. q_row receives
  * Q per row (NaN for rows skipped by the stride) when not NULL. */
-gl_err gla_tangle_rows(gla_h5 *h, hid_t g, const double *x, size_t n, int dx,
+gl_err gla_tangle_rows(const glh5_file *h, hid_t g, const double *x, size_t n, int dx,
                        const size_t *seg, int nseg, double dt, int cyclic, const gla_config *c,
                        const int64_t *row_label, MPI_Comm comm, double *q_row) {
   int rule = c->derivative == GLA_DERIV_AUTO
@@ -126,12 +127,12 @@ gl_err gla_tangle_rows(gla_h5 *h, hid_t g, const double *x, size_t n, int dx,
     for (size_t i = 0; i < m; ++i) q_row[rowof[i]] = q[i];
   }
   hsize_t dm = m;
-  GL_GOTO(err, gla_h5_put_double(h, g, "q", 1, &dm, q), done);
-  GL_GOTO(err, gla_h5_put_int64(h, g, "row", 1, &dm, rowof), done);
-  GL_GOTO(err, gla_h5_put_int64(h, g, "argmax_row", 1, &dm, argrow), done);
+  GL_GOTO(err, glh5_put_mpi(h, g, "q", H5T_NATIVE_DOUBLE, 1, &dm, q), done);
+  GL_GOTO(err, glh5_put_mpi(h, g, "row", H5T_NATIVE_INT64, 1, &dm, rowof), done);
+  GL_GOTO(err, glh5_put_mpi(h, g, "argmax_row", H5T_NATIVE_INT64, 1, &dm, argrow), done);
   if (row_label) {
     for (size_t i = 0; i < m; ++i) argrow[i] = row_label[rowof[i]];
-    GL_GOTO(err, gla_h5_put_int64(h, g, "agent", 1, &dm, argrow), done);
+    GL_GOTO(err, glh5_put_mpi(h, g, "agent", H5T_NATIVE_INT64, 1, &dm, argrow), done);
   }
   GL_GOTO(err, gla_put_summary_(g, q, m), done);
   GL_GOTO(err, glh5_attr_double(g, "epsilon", eps), done);
@@ -158,7 +159,7 @@ gl_err gla_tangle_rows(gla_h5 *h, hid_t g, const double *x, size_t n, int dx,
       pc[2 * c2 + 1] = mx;
     }
     hsize_t d2[2] = {(hsize_t)nseg, 2};
-    err = gla_h5_put_double(h, g, "per_condition_mean_max", 2, d2, pc);
+    err = glh5_put_mpi(h, g, "per_condition_mean_max", H5T_NATIVE_DOUBLE, 2, d2, pc);
     free(pc);
   }
 done:
@@ -173,210 +174,247 @@ done:
   return err;
 }
 
-gl_err gla_pipeline(gla_h5 *h, hid_t group, const gla_rows *R, const gla_config *c,
-                    MPI_Comm comm) {
+/* ---- the steps of gla_pipeline, each writing one group under the population's group */
+
+/* PCA of the rows (kfit components) and their scores [n x k]; writes pca/. */
+static gl_err gla_pipe_pca_(const glh5_file *h, hid_t group, const gla_rows *R, int kfit,
+                            const gla_config *c, MPI_Comm comm, gla_pca *p, double **scores) {
   const size_t n = R->n;
   const int d = R->d;
-  int kfit = c->pca_components;
-  if (c->space == GLA_SPACE_PCS && c->tangling_pcs > kfit) kfit = c->tangling_pcs;
-  if (kfit > d) kfit = d;
-  gla_pca p = {0};
-  double *scores = NULL, *xt = NULL, *qrow = NULL, *proj = NULL, *spl = NULL;
+  GL_CALL(gla_pca_replicated_(R->x, n, d, kfit, c->pca_grid_procs, comm, p));
+  const int k = p->k;
+  GL_CALL(GL_ALLOC(*scores, n * (size_t)k));
+  gla_pca_project(p, R->x, n, *scores);
+  hid_t g;
+  GL_CALL(glh5_group_create(group, "pca", &g));
+  gl_err err = GL_OK;
+  hsize_t dk[2] = {(hsize_t)k, (hsize_t)d}, dn[2] = {n, (hsize_t)k}, dd1 = (hsize_t)d;
+  GL_GOTO(err, glh5_put_mpi(h, g, "components", H5T_NATIVE_DOUBLE, 2, dk, p->components), done);
+  GL_GOTO(err, glh5_put_mpi(h, g, "explained_variance", H5T_NATIVE_DOUBLE, 1, dk, p->variance), done);
+  GL_GOTO(err, glh5_put_mpi(h, g, "explained_variance_ratio", H5T_NATIVE_DOUBLE, 1, dk, p->ratio), done);
+  GL_GOTO(err, glh5_put_mpi(h, g, "mean", H5T_NATIVE_DOUBLE, 1, &dd1, p->mean), done);
+  GL_GOTO(err, glh5_put_mpi(h, g, "scores", H5T_NATIVE_DOUBLE, 2, dn, *scores), done);
+  GL_GOTO(err, glh5_attr_double(g, "total_variance", p->total_variance), done);
+  GL_GOTO(err, glh5_attr_int(g, "rows", (long long)p->nrows), done);
+done:
+  return glh5_release(err, &g);
+}
+
+/* Tangling of the rows, in unit space or on the first tangling_pcs scores; writes
+ * tangling/ and returns Q per row in qrow [n]. */
+static gl_err gla_pipe_tangling_(const glh5_file *h, hid_t group, const gla_rows *R,
+                                 const double *scores, int k, const gla_config *c,
+                                 MPI_Comm comm, double *qrow) {
+  const size_t n = R->n;
+  int dx = R->d;
+  double *xt = NULL;
   hid_t g = -1;
   gl_err err = GL_OK;
-  GL_GOTO(err, gla_write_conventions(group, c, R->cyclic), done);
-  /* ---- PCA */
-  GL_GOTO(err, gla_pca_replicated_(R->x, n, d, kfit, c->pca_grid_procs, comm, &p), done);
-  int k = p.k;
-  GL_GOTO(err, GL_ALLOC(scores, n * (size_t)k), done);
-  gla_pca_project(&p, R->x, n, scores);
-  GL_GOTO(err, gla_h5_group(group, "pca", &g), done);
-  {
-    hsize_t dk[2] = {(hsize_t)k, (hsize_t)d}, dn[2] = {n, (hsize_t)k}, dd1 = (hsize_t)d;
-    GL_GOTO(err, gla_h5_put_double(h, g, "components", 2, dk, p.components), done);
-    GL_GOTO(err, gla_h5_put_double(h, g, "explained_variance", 1, dk, p.variance), done);
-    GL_GOTO(err, gla_h5_put_double(h, g, "explained_variance_ratio", 1, dk, p.ratio), done);
-    GL_GOTO(err, gla_h5_put_double(h, g, "mean", 1, &dd1, p.mean), done);
-    GL_GOTO(err, gla_h5_put_double(h, g, "scores", 2, dn, scores), done);
-    GL_GOTO(err, glh5_attr_double(g, "total_variance", p.total_variance), done);
-    GL_GOTO(err, glh5_attr_int(g, "rows", (long long)p.nrows), done);
-  }
-  H5Gclose(g);
-  g = -1;
-  /* ---- tangling */
-  int dx = d;
   if (c->space == GLA_SPACE_PCS) {
     dx = c->tangling_pcs < k ? c->tangling_pcs : k;
     GL_GOTO(err, GL_ALLOC(xt, n * (size_t)dx), done);
     for (size_t i = 0; i < n; ++i)
       memcpy(xt + i * (size_t)dx, scores + i * (size_t)k, (size_t)dx * sizeof *xt);
   }
-  GL_GOTO(err, GL_ALLOC(qrow, n), done);
-  GL_GOTO(err, gla_h5_group(group, "tangling", &g), done);
+  GL_GOTO(err, glh5_group_create(group, "tangling", &g), done);
   GL_GOTO(err, gla_tangle_rows(h, g, xt ? xt : R->x, n, dx, R->seg, R->nseg, R->dt, R->cyclic, c,
                                NULL, comm, qrow), done);
-  H5Gclose(g);
-  g = -1;
-  /* ---- speed axis over PCs 3..pca_components */
+done:
+  free(xt);
+  return glh5_release(err, &g);
+}
+
+/* Speed axis over PCs 3..pca_components from the condition means of the scores (conditions
+ * without rows take no part); writes speed_axis/ and returns each row's projection in
+ * *proj [n] (left NULL when there is no axis: no speeds, fewer than 3 PCs, no rows). */
+static gl_err gla_pipe_speed_(const glh5_file *h, hid_t group, const gla_rows *R,
+                              const gla_pca *p, const double *scores, const gla_config *c,
+                              double **proj) {
+  const size_t n = R->n;
+  const int d = R->d, k = p->k;
   int kspeed = c->pca_components < k ? c->pca_components : k;
   int nonempty = 0;
   for (int c2 = 0; c2 < R->nseg; ++c2) nonempty += R->seg[c2 + 1] > R->seg[c2];
-  if (R->speed && kspeed >= 3 && nonempty >= 1) {
-    int m = kspeed - 2, s = nonempty; /* conditions without rows take no part */
-    double *cm = NULL, *dir = NULL, *axis = NULL, *spd = NULL, frac = 0;
-    GL_GOTO(err, GL_ALLOC(cm, (size_t)s * (size_t)m), sp_done);
-    GL_GOTO(err, GL_ALLOC(spd, s), sp_done);
-    GL_GOTO(err, GL_ALLOC(dir, m), sp_done);
-    GL_GOTO(err, GL_ALLOC(axis, d), sp_done);
-    GL_GOTO(err, GL_ALLOC(proj, n), sp_done);
-    for (int c2 = 0, row = 0; c2 < R->nseg; ++c2) {
-      size_t a = R->seg[c2], b = R->seg[c2 + 1];
-      if (b == a) continue;
-      for (int j = 0; j < m; ++j) {
-        double sum = 0;
-        for (size_t i = a; i < b; ++i) sum += scores[i * (size_t)k + 2 + (size_t)j];
-        cm[(size_t)row * (size_t)m + (size_t)j] = sum / (double)(b - a);
-      }
-      spd[row++] = R->speed[c2];
+  if (!(R->speed && kspeed >= 3 && nonempty >= 1)) return GL_OK;
+  int m = kspeed - 2, s = nonempty;
+  double *cm = NULL, *dir = NULL, *axis = NULL, *spd = NULL, frac = 0;
+  hid_t g = -1;
+  gl_err err = GL_OK;
+  GL_GOTO(err, GL_ALLOC(cm, (size_t)s * (size_t)m), done);
+  GL_GOTO(err, GL_ALLOC(spd, s), done);
+  GL_GOTO(err, GL_ALLOC(dir, m), done);
+  GL_GOTO(err, GL_ALLOC(axis, d), done);
+  GL_GOTO(err, GL_ALLOC(*proj, n), done);
+  for (int c2 = 0, row = 0; c2 < R->nseg; ++c2) {
+    size_t a = R->seg[c2], b = R->seg[c2 + 1];
+    if (b == a) continue;
+    for (int j = 0; j < m; ++j) {
+      double sum = 0;
+      for (size_t i = a; i < b; ++i) sum += scores[i * (size_t)k + 2 + (size_t)j];
+      cm[(size_t)row * (size_t)m + (size_t)j] = sum / (double)(b - a);
     }
-    GL_GOTO(err, gla_speed_axis(cm, s, m, spd, c->speed_centered, dir, &frac), sp_done);
-    for (int j = 0; j < d; ++j) {
-      double v = 0;
-      for (int t = 0; t < m; ++t) v += dir[t] * p.components[(size_t)(2 + t) * (size_t)d + (size_t)j];
-      axis[j] = v;
-    }
-    for (size_t i = 0; i < n; ++i) {
-      double v = 0;
-      for (int t = 0; t < m; ++t) v += scores[i * (size_t)k + 2 + (size_t)t] * dir[t];
-      proj[i] = v;
-    }
-    GL_GOTO(err, gla_h5_group(group, "speed_axis", &g), sp_done);
-    {
-      hsize_t dm = (hsize_t)m, dd1 = (hsize_t)d, dn = n, dcm[2] = {(hsize_t)s, (hsize_t)m},
-              ds = (hsize_t)s;
-      GL_GOTO(err, gla_h5_put_double(h, g, "direction_pcs", 1, &dm, dir), sp_done);
-      GL_GOTO(err, gla_h5_put_double(h, g, "axis_units", 1, &dd1, axis), sp_done);
-      GL_GOTO(err, gla_h5_put_double(h, g, "projection", 1, &dn, proj), sp_done);
-      GL_GOTO(err, gla_h5_put_double(h, g, "condition_means", 2, dcm, cm), sp_done);
-      GL_GOTO(err, gla_h5_put_double(h, g, "speed", 1, &ds, spd), sp_done);
-      GL_GOTO(err, glh5_attr_string(g, "conditions", "rows of condition_means/speed = the conditions that have cycles, in condition order"), sp_done);
-      GL_GOTO(err, glh5_attr_double(g, "fraction", frac), sp_done);
-      GL_GOTO(err, glh5_attr_string(g, "pcs", "direction over PCs 3..k (columns 2..k-1 of the scores); axis_units = components[2:k]^T direction, orthogonal to PC1-2"), sp_done);
-      GL_GOTO(err, glh5_attr_string(g, "centered", c->speed_centered ? "yes: condition means centred across conditions (paper wording)" : "no: uncentred condition means (authors' code)"), sp_done);
-      GL_GOTO(err, glh5_attr_string(g, "sign", "projections of the condition means correlate non-negatively with the commanded speed; constant speeds: largest |direction| entry positive"), sp_done);
-      GL_GOTO(err, glh5_attr_string(g, "family", c->speed_family == 0 ? "u" : c->speed_family == 1 ? "v" : "r"), sp_done);
-      GL_GOTO(err, glh5_attr_string(g, "fraction_definition", "|X d|^2 / |X|_F^2"), sp_done);
-    }
-  sp_done:
-    if (g >= 0) H5Gclose(g);
-    g = -1;
-    free(cm);
-    free(spd);
-    free(dir);
-    free(axis);
-    if (err) goto done;
+    spd[row++] = R->speed[c2];
   }
-  /* ---- periodic splines (closed cycles only) */
-  if (R->cyclic) {
-    int npts = c->spline_points, nch = 0;
-    const char *names[5];
-    const double *src[5];
-    int stride_src[5];
-    for (int j = 0; j < 3 && j < k; ++j) {
-      static const char *const pcn[] = {"pc1", "pc2", "pc3"};
-      names[nch] = pcn[j];
-      src[nch] = scores + j;
-      stride_src[nch++] = k;
-    }
-    if (proj) {
-      names[nch] = "speed_axis";
-      src[nch] = proj;
-      stride_src[nch++] = 1;
-    }
-    int has_q = 1;
-    for (size_t i = 0; i < n; ++i) has_q &= !isnan(qrow[i]);
-    if (has_q) {
-      names[nch] = "tangling";
-      src[nch] = qrow;
-      stride_src[nch++] = 1;
-    }
-    GL_GOTO(err, GL_ALLOC(spl, (size_t)R->nseg * (size_t)npts), done);
-    double *ybuf = NULL;
-    GL_GOTO(err, GL_ALLOC(ybuf, n ? n : 1), done);
-    GL_GOTO(err, gla_h5_group(group, "spline", &g), sp2);
-    for (int ch = 0; ch < nch; ++ch) {
-      for (int c2 = 0; c2 < R->nseg; ++c2) {
-        size_t a = R->seg[c2], P = R->seg[c2 + 1] - a;
-        double *o = spl + (size_t)c2 * (size_t)npts;
-        if (P < 2) {
-          for (int i = 0; i < npts; ++i) o[i] = NAN;
-          continue;
-        }
-        for (size_t i = 0; i < P; ++i) ybuf[i] = src[ch][(a + i) * (size_t)stride_src[ch]];
-        GL_GOTO(err, gla_spline_periodic(ybuf, (int)P, R->dt, npts, o), sp2);
-      }
-      hsize_t ds[2] = {(hsize_t)R->nseg, (hsize_t)npts};
-      GL_GOTO(err, gla_h5_put_double(h, g, names[ch], 2, ds, spl), sp2);
-    }
-    for (int c2 = 0; c2 < R->nseg; ++c2) {
-      double T = (double)(R->seg[c2 + 1] - R->seg[c2]) * R->dt;
-      for (int i = 0; i < npts; ++i) spl[(size_t)c2 * (size_t)npts + (size_t)i] = T * i / (npts - 1);
-    }
-    {
-      hsize_t ds[2] = {(hsize_t)R->nseg, (hsize_t)npts};
-      GL_GOTO(err, gla_h5_put_double(h, g, "time", 2, ds, spl), sp2);
-      GL_GOTO(err, glh5_attr_string(g, "description", "periodic cubic spline (GSL cspline_periodic) of each condition's closed cycle (first sample appended at P dt), evaluated at linspace(0, P dt, points), both ends included; for figures only (tangling is computed on the samples)"), sp2);
-    }
-  sp2:
-    free(ybuf);
-    if (g >= 0) H5Gclose(g);
-    g = -1;
-    if (err) goto done;
+  GL_GOTO(err, gla_speed_axis(cm, s, m, spd, c->speed_centered, dir, &frac), done);
+  for (int j = 0; j < d; ++j) {
+    double v = 0;
+    for (int t = 0; t < m; ++t) v += dir[t] * p->components[(size_t)(2 + t) * (size_t)d + (size_t)j];
+    axis[j] = v;
   }
-  /* ---- subspace overlap: each condition centred after the global normalisation */
-  if (R->nseg >= 1) {
-    double **rc = NULL, *ov = NULL;
-    int *rows = NULL;
-    GL_GOTO(err, GL_ALLOC(rc, R->nseg), so_done);
-    GL_GOTO(err, GL_ALLOC(rows, R->nseg), so_done);
-    GL_GOTO(err, GL_ALLOC(ov, (size_t)R->nseg * (size_t)R->nseg), so_done);
-    for (int c2 = 0; c2 < R->nseg; ++c2) {
-      size_t a = R->seg[c2], P = R->seg[c2 + 1] - a;
-      rows[c2] = (int)P;
-      GL_GOTO(err, GL_ALLOC(rc[c2], (P ? P : 1) * (size_t)d), so_done);
-      memcpy(rc[c2], R->x + a * (size_t)d, P * (size_t)d * sizeof(double));
-      for (int j = 0; j < d; ++j) {
-        double mu = 0;
-        for (size_t i = 0; i < P; ++i) mu += rc[c2][i * (size_t)d + (size_t)j];
-        mu = P ? mu / (double)P : 0;
-        for (size_t i = 0; i < P; ++i) rc[c2][i * (size_t)d + (size_t)j] -= mu;
-      }
-    }
-    GL_GOTO(err, gla_subspace_overlap((const double *const *)rc, rows, R->nseg, d,
-                                      c->subspace_pcs, ov), so_done);
-    {
-      hsize_t ds[2] = {(hsize_t)R->nseg, (hsize_t)R->nseg};
-      GL_GOTO(err, gla_h5_group(group, "subspace", &g), so_done);
-      GL_GOTO(err, gla_h5_put_double(h, g, "overlap", 2, ds, ov), so_done);
-      GL_GOTO(err, glh5_attr_int(g, "pcs", c->subspace_pcs), so_done);
-      GL_GOTO(err, glh5_attr_string(g, "definition", "overlap[r][c] = V(R_c, W_r) / V(R_c, W_c), V(R, W) = 1 - |R - R W W^T|_F / |R|_F; R_c = condition c's rows after the global normalisation, centred per condition; W = top right singular vectors"), so_done);
-    }
-  so_done:
-    if (g >= 0) H5Gclose(g);
-    g = -1;
-    if (rc)
-      for (int c2 = 0; c2 < R->nseg; ++c2) free(rc[c2]);
-    free(rc);
-    free(rows);
-    free(ov);
+  for (size_t i = 0; i < n; ++i) {
+    double v = 0;
+    for (int t = 0; t < m; ++t) v += scores[i * (size_t)k + 2 + (size_t)t] * dir[t];
+    (*proj)[i] = v;
+  }
+  GL_GOTO(err, glh5_group_create(group, "speed_axis", &g), done);
+  {
+    hsize_t dm = (hsize_t)m, dd1 = (hsize_t)d, dn = n, dcm[2] = {(hsize_t)s, (hsize_t)m},
+            ds = (hsize_t)s;
+    GL_GOTO(err, glh5_put_mpi(h, g, "direction_pcs", H5T_NATIVE_DOUBLE, 1, &dm, dir), done);
+    GL_GOTO(err, glh5_put_mpi(h, g, "axis_units", H5T_NATIVE_DOUBLE, 1, &dd1, axis), done);
+    GL_GOTO(err, glh5_put_mpi(h, g, "projection", H5T_NATIVE_DOUBLE, 1, &dn, *proj), done);
+    GL_GOTO(err, glh5_put_mpi(h, g, "condition_means", H5T_NATIVE_DOUBLE, 2, dcm, cm), done);
+    GL_GOTO(err, glh5_put_mpi(h, g, "speed", H5T_NATIVE_DOUBLE, 1, &ds, spd), done);
+    GL_GOTO(err, glh5_attr_string(g, "conditions", "rows of condition_means/speed = the conditions that have cycles, in condition order"), done);
+    GL_GOTO(err, glh5_attr_double(g, "fraction", frac), done);
+    GL_GOTO(err, glh5_attr_string(g, "pcs", "direction over PCs 3..k (columns 2..k-1 of the scores); axis_units = components[2:k]^T direction, orthogonal to PC1-2"), done);
+    GL_GOTO(err, glh5_attr_string(g, "centered", c->speed_centered ? "yes: condition means centred across conditions (paper wording)" : "no: uncentred condition means (authors' code)"), done);
+    GL_GOTO(err, glh5_attr_string(g, "sign", "projections of the condition means correlate non-negatively with the commanded speed; constant speeds: largest |direction| entry positive"), done);
+    GL_GOTO(err, glh5_attr_string(g, "family", c->speed_family == 0 ? "u" : c->speed_family == 1 ? "v" : "r"), done);
+    GL_GOTO(err, glh5_attr_string(g, "fraction_definition", "|X d|^2 / |X|_F^2"), done);
   }
 done:
-  if (g >= 0) H5Gclose(g);
+  free(cm);
+  free(spd);
+  free(dir);
+  free(axis);
+  return glh5_release(err, &g);
+}
+
+/* Periodic splines of each condition's closed cycle (cyclic rows only) for PC1-3, the speed
+ * axis projection (proj, may be NULL) and tangling (when every row has Q); writes spline/. */
+static gl_err gla_pipe_splines_(const glh5_file *h, hid_t group, const gla_rows *R,
+                                const double *scores, int k, const double *proj,
+                                const double *qrow, const gla_config *c) {
+  const size_t n = R->n;
+  int npts = c->spline_points, nch = 0;
+  const char *names[5];
+  const double *src[5];
+  int stride_src[5];
+  for (int j = 0; j < 3 && j < k; ++j) {
+    static const char *const pcn[] = {"pc1", "pc2", "pc3"};
+    names[nch] = pcn[j];
+    src[nch] = scores + j;
+    stride_src[nch++] = k;
+  }
+  if (proj) {
+    names[nch] = "speed_axis";
+    src[nch] = proj;
+    stride_src[nch++] = 1;
+  }
+  int has_q = 1;
+  for (size_t i = 0; i < n; ++i) has_q &= !isnan(qrow[i]);
+  if (has_q) {
+    names[nch] = "tangling";
+    src[nch] = qrow;
+    stride_src[nch++] = 1;
+  }
+  double *spl = NULL, *ybuf = NULL;
+  hid_t g = -1;
+  gl_err err = GL_OK;
+  GL_GOTO(err, GL_ALLOC(spl, (size_t)R->nseg * (size_t)npts), done);
+  GL_GOTO(err, GL_ALLOC(ybuf, n ? n : 1), done);
+  GL_GOTO(err, glh5_group_create(group, "spline", &g), done);
+  for (int ch = 0; ch < nch; ++ch) {
+    for (int c2 = 0; c2 < R->nseg; ++c2) {
+      size_t a = R->seg[c2], P = R->seg[c2 + 1] - a;
+      double *o = spl + (size_t)c2 * (size_t)npts;
+      if (P < 2) {
+        for (int i = 0; i < npts; ++i) o[i] = NAN;
+        continue;
+      }
+      for (size_t i = 0; i < P; ++i) ybuf[i] = src[ch][(a + i) * (size_t)stride_src[ch]];
+      GL_GOTO(err, gla_spline_periodic(ybuf, (int)P, R->dt, npts, o), done);
+    }
+    hsize_t ds[2] = {(hsize_t)R->nseg, (hsize_t)npts};
+    GL_GOTO(err, glh5_put_mpi(h, g, names[ch], H5T_NATIVE_DOUBLE, 2, ds, spl), done);
+  }
+  for (int c2 = 0; c2 < R->nseg; ++c2) {
+    double T = (double)(R->seg[c2 + 1] - R->seg[c2]) * R->dt;
+    for (int i = 0; i < npts; ++i) spl[(size_t)c2 * (size_t)npts + (size_t)i] = T * i / (npts - 1);
+  }
+  {
+    hsize_t ds[2] = {(hsize_t)R->nseg, (hsize_t)npts};
+    GL_GOTO(err, glh5_put_mpi(h, g, "time", H5T_NATIVE_DOUBLE, 2, ds, spl), done);
+    GL_GOTO(err, glh5_attr_string(g, "description", "periodic cubic spline (GSL cspline_periodic) of each condition's closed cycle (first sample appended at P dt), evaluated at linspace(0, P dt, points), both ends included; for figures only (tangling is computed on the samples)"), done);
+  }
+done:
+  free(spl);
+  free(ybuf);
+  return glh5_release(err, &g);
+}
+
+/* Subspace overlap between conditions, each centred after the global normalisation;
+ * writes subspace/. */
+static gl_err gla_pipe_subspace_(const glh5_file *h, hid_t group, const gla_rows *R,
+                                 const gla_config *c) {
+  const int d = R->d;
+  double **rc = NULL, *ov = NULL;
+  int *rows = NULL;
+  hid_t g = -1;
+  gl_err err = GL_OK;
+  GL_GOTO(err, GL_ALLOC(rc, R->nseg), done);
+  GL_GOTO(err, GL_ALLOC(rows, R->nseg), done);
+  GL_GOTO(err, GL_ALLOC(ov, (size_t)R->nseg * (size_t)R->nseg), done);
+  for (int c2 = 0; c2 < R->nseg; ++c2) {
+    size_t a = R->seg[c2], P = R->seg[c2 + 1] - a;
+    rows[c2] = (int)P;
+    GL_GOTO(err, GL_ALLOC(rc[c2], (P ? P : 1) * (size_t)d), done);
+    memcpy(rc[c2], R->x + a * (size_t)d, P * (size_t)d * sizeof(double));
+    for (int j = 0; j < d; ++j) {
+      double mu = 0;
+      for (size_t i = 0; i < P; ++i) mu += rc[c2][i * (size_t)d + (size_t)j];
+      mu = P ? mu / (double)P : 0;
+      for (size_t i = 0; i < P; ++i) rc[c2][i * (size_t)d + (size_t)j] -= mu;
+    }
+  }
+  GL_GOTO(err, gla_subspace_overlap((const double *const *)rc, rows, R->nseg, d,
+                                    c->subspace_pcs, ov), done);
+  {
+    hsize_t ds[2] = {(hsize_t)R->nseg, (hsize_t)R->nseg};
+    GL_GOTO(err, glh5_group_create(group, "subspace", &g), done);
+    GL_GOTO(err, glh5_put_mpi(h, g, "overlap", H5T_NATIVE_DOUBLE, 2, ds, ov), done);
+    GL_GOTO(err, glh5_attr_int(g, "pcs", c->subspace_pcs), done);
+    GL_GOTO(err, glh5_attr_string(g, "definition", "overlap[r][c] = V(R_c, W_r) / V(R_c, W_c), V(R, W) = 1 - |R - R W W^T|_F / |R|_F; R_c = condition c's rows after the global normalisation, centred per condition; W = top right singular vectors"), done);
+  }
+done:
+  if (rc)
+    for (int c2 = 0; c2 < R->nseg; ++c2) free(rc[c2]);
+  free(rc);
+  free(rows);
+  free(ov);
+  return glh5_release(err, &g);
+}
+
+gl_err gla_pipeline(const glh5_file *h, hid_t group, const gla_rows *R, const gla_config *c,
+                    MPI_Comm comm) {
+  int kfit = c->pca_components;
+  if (c->space == GLA_SPACE_PCS && c->tangling_pcs > kfit) kfit = c->tangling_pcs;
+  if (kfit > R->d) kfit = R->d;
+  gla_pca p = {0};
+  double *scores = NULL, *qrow = NULL, *proj = NULL;
+  gl_err err = GL_OK;
+  GL_GOTO(err, gla_write_conventions(group, c, R->cyclic), done);
+  GL_GOTO(err, gla_pipe_pca_(h, group, R, kfit, c, comm, &p, &scores), done);
+  GL_GOTO(err, GL_ALLOC(qrow, R->n), done);
+  GL_GOTO(err, gla_pipe_tangling_(h, group, R, scores, p.k, c, comm, qrow), done);
+  GL_GOTO(err, gla_pipe_speed_(h, group, R, &p, scores, c, &proj), done);
+  if (R->cyclic) GL_GOTO(err, gla_pipe_splines_(h, group, R, scores, p.k, proj, qrow, c), done);
+  if (R->nseg >= 1) GL_GOTO(err, gla_pipe_subspace_(h, group, R, c), done);
+done:
   gla_pca_free(&p);
   free(scores);
-  free(xt);
   free(qrow);
   free(proj);
-  free(spl);
   return err;
 }

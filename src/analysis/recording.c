@@ -39,29 +39,44 @@ static void gla_rec_free_(gla_rec *r) {
   free(r->nused);
 }
 
-static gl_err gla_rec_load_(gla_h5 *h, gla_rec *r) {
-  hsize_t n, dims[3];
-  int nd;
-  GL_CALL(gla_h5_read_int(h->file, "/agents/condition", &r->cond, &n));
+/* A 1-D dataset (of *want entries unless want is NULL) as ints: read as doubles and
+ * truncated, whatever its stored type. */
+static gl_err gla_rec_ints_(hid_t loc, const char *path, const hsize_t *want, int **out,
+                            hsize_t *n) {
+  double *v = NULL;
+  *out = NULL;
+  GL_CALL(glh5_read_alloc(loc, path, H5T_NATIVE_DOUBLE, 1, want, n, &v));
+  gl_err err = GL_ALLOC(*out, *n);
+  if (!err)
+    for (hsize_t i = 0; i < *n; ++i) (*out)[i] = (int)v[i];
+  free(v);
+  return err;
+}
+
+static gl_err gla_rec_load_(const glh5_file *h, gla_rec *r) {
+  hsize_t n, dims[1];
+  GL_CALL(gla_rec_ints_(h->id, "/agents/condition", NULL, &r->cond, &n));
   r->A = (int)n;
-  GL_CALL(gla_h5_read_int(h->file, "/agents/fall_step", &r->fall, &n));
-  if ((int)n != r->A) return gl_error(GL_ERR_INPUT, "/agents/fall_step has %d entries, expected %d", (int)n, r->A);
-  GL_CALL(gla_h5_read_int(h->file, "/recording/step", &r->step, &n));
+  const hsize_t agents = n;
+  GL_CALL(gla_rec_ints_(h->id, "/agents/fall_step", &agents, &r->fall, &n));
+  GL_CALL(gla_rec_ints_(h->id, "/recording/step", NULL, &r->step, &n));
   r->W = (int)n;
-  GL_CALL(gla_h5_read_double(h->file, "/conditions/u", &r->cu, dims, &nd));
+  GL_CALL(glh5_read_alloc(h->id, "/conditions/u", H5T_NATIVE_DOUBLE, 1, NULL, dims, &r->cu));
   r->C = (int)dims[0];
-  GL_CALL(gla_h5_read_double(h->file, "/conditions/v", &r->cv, dims, &nd));
-  GL_CALL(gla_h5_read_double(h->file, "/conditions/r", &r->cr, dims, &nd));
+  const hsize_t conds = dims[0];
+  GL_CALL(glh5_read_alloc(h->id, "/conditions/v", H5T_NATIVE_DOUBLE, 1, &conds, NULL, &r->cv));
+  GL_CALL(glh5_read_alloc(h->id, "/conditions/r", H5T_NATIVE_DOUBLE, 1, &conds, NULL, &r->cr));
   for (int a = 0; a < r->A; ++a)
     if (r->cond[a] < 0 || r->cond[a] >= r->C)
       return gl_error(GL_ERR_INPUT, "agent %d has condition %d outside [0, %d)", a, r->cond[a], r->C);
   /* sampling period: /recording/step attribute dt, else the root attribute policy_dt */
-  hid_t d = H5Dopen2(h->file, "/recording/step", H5P_DEFAULT);
+  hid_t d;
+  GL_CALL(glh5_object_open(h->id, "/recording/step", &d));
   gl_err e = glh5_attr_read_double(d, "dt", &r->dt);
-  H5Dclose(d);
+  GL_CALL(glh5_close(&d));
   if (e) {
     gl_error_clear();
-    GL_CALL(glh5_attr_read_double(h->file, "policy_dt", &r->dt));
+    GL_CALL(glh5_attr_read_double(h->id, "policy_dt", &r->dt));
   }
   if (!(r->dt > 0)) return gl_error(GL_ERR_INPUT, "recording sampling period must be > 0 (got %g)", r->dt);
   GL_CALL(GL_ALLOC(r->nvalid, r->A));
@@ -77,16 +92,16 @@ static gl_err gla_rec_load_(gla_h5 *h, gla_rec *r) {
   return GL_OK;
 }
 
-static gl_err gla_rec_cycles_(gla_h5 *h, gla_rec *r, const gla_config *c) {
+static gl_err gla_rec_cycles_(const glh5_file *h, gla_rec *r, const gla_config *c) {
   hsize_t dims[3];
   float *ff = NULL;
   int *lo = NULL;
   gl_err err = GL_OK;
   GL_GOTO(err, GL_ALLOC(ff, (size_t)(r->na ? r->na : 1) * (size_t)r->W * 4), done);
-  GL_GOTO(err, gla_h5_read_agents(h, "/recording/foot_force", (hsize_t)r->a0, (hsize_t)r->na, ff, dims), done);
-  if ((int)dims[1] != r->W || dims[2] != 4) {
-    err = gl_error(GL_ERR_INPUT, "/recording/foot_force must be [agent x %d x 4]", r->W);
-    goto done;
+  {
+    const hsize_t want[3] = {(hsize_t)r->A, (hsize_t)r->W, 4};
+    GL_GOTO(err, glh5_read_rows(h->id, "/recording/foot_force", H5T_NATIVE_FLOAT, 3, want,
+                                (hsize_t)r->a0, (hsize_t)r->na, ff, h->dxpl, dims), done);
   }
   GL_GOTO(err, GL_ALLOC(lo, r->W + 1), done);
   GL_GOTO(err, GL_ALLOC(r->hist, (size_t)r->C * (size_t)(r->W + 1)), done);
@@ -118,7 +133,7 @@ done:
   free(ff);
   free(lo);
   GL_CALL(gl_agree(h->comm, err));
-  MPI_Allreduce(MPI_IN_PLACE, r->hist, r->C * (r->W + 1), MPI_INT64_T, MPI_SUM, h->comm);
+  GL_MPI(MPI_Allreduce(MPI_IN_PLACE, r->hist, r->C * (r->W + 1), MPI_INT64_T, MPI_SUM, h->comm));
   GL_CALL(GL_ALLOC(r->mode, r->C));
   GL_CALL(GL_ALLOC(r->nused, r->C));
   for (int k = 0; k < r->C; ++k) {
@@ -128,7 +143,7 @@ done:
   return GL_OK;
 }
 
-static gl_err gla_rec_write_cycles_(gla_h5 *h, hid_t top, const gla_rec *r, const gla_config *c) {
+static gl_err gla_rec_write_cycles_(const glh5_file *h, hid_t top, const gla_rec *r, const gla_config *c) {
   int *counts = NULL, *displs = NULL, *all = NULL;
   double *tmp = NULL;
   hid_t g = -1;
@@ -136,36 +151,36 @@ static gl_err gla_rec_write_cycles_(gla_h5 *h, hid_t top, const gla_rec *r, cons
   GL_GOTO(err, GL_ALLOC(counts, h->size), done);
   GL_GOTO(err, GL_ALLOC(displs, h->size), done);
   int mine = 3 * r->ncyc;
-  MPI_Allgather(&mine, 1, MPI_INT, counts, 1, MPI_INT, h->comm);
+  GL_MPI_GOTO(err, MPI_Allgather(&mine, 1, MPI_INT, counts, 1, MPI_INT, h->comm), done);
   int tot = 0;
   for (int i = 0; i < h->size; ++i) {
     displs[i] = tot;
     tot += counts[i];
   }
   GL_GOTO(err, GL_ALLOC(all, tot ? tot : 1), done);
-  MPI_Allgatherv(r->cyc, mine, MPI_INT, all, counts, displs, MPI_INT, h->comm);
+  GL_MPI_GOTO(err, MPI_Allgatherv(r->cyc, mine, MPI_INT, all, counts, displs, MPI_INT, h->comm), done);
   int nc = tot / 3;
   int *col = NULL;
   GL_GOTO(err, GL_ALLOC(col, nc ? nc : 1), done);
-  GL_GOTO(err, gla_h5_group(top, "cycles", &g), col_done);
+  GL_GOTO(err, glh5_group_create(top, "cycles", &g), col_done);
   hsize_t dn = (hsize_t)nc;
   static const char *const names[] = {"agent", "start", "length"};
   for (int f = 0; f < 3; ++f) {
     for (int i = 0; i < nc; ++i) col[i] = all[3 * i + f];
-    GL_GOTO(err, gla_h5_put_int(h, g, names[f], 1, &dn, col), col_done);
+    GL_GOTO(err, glh5_put_mpi(h, g, names[f], H5T_NATIVE_INT, 1, &dn, col), col_done);
   }
   for (int i = 0; i < nc; ++i) col[i] = r->cond[all[3 * i]];
-  GL_GOTO(err, gla_h5_put_int(h, g, "condition", 1, &dn, col), col_done);
+  GL_GOTO(err, glh5_put_mpi(h, g, "condition", H5T_NATIVE_INT, 1, &dn, col), col_done);
   for (int i = 0; i < nc; ++i) col[i] = all[3 * i + 2] == r->mode[r->cond[all[3 * i]]];
-  GL_GOTO(err, gla_h5_put_int(h, g, "used", 1, &dn, col), col_done);
+  GL_GOTO(err, glh5_put_mpi(h, g, "used", H5T_NATIVE_INT, 1, &dn, col), col_done);
   {
     hsize_t dh[2] = {(hsize_t)r->C, (hsize_t)(r->W + 1)}, dc = (hsize_t)r->C;
-    GL_GOTO(err, gla_h5_put_int64(h, g, "histogram", 2, dh, r->hist), col_done);
-    GL_GOTO(err, gla_h5_put_int(h, g, "mode_period", 1, &dc, r->mode), col_done);
-    GL_GOTO(err, gla_h5_put_int64(h, g, "n_used", 1, &dc, r->nused), col_done);
+    GL_GOTO(err, glh5_put_mpi(h, g, "histogram", H5T_NATIVE_INT64, 2, dh, r->hist), col_done);
+    GL_GOTO(err, glh5_put_mpi(h, g, "mode_period", H5T_NATIVE_INT, 1, &dc, r->mode), col_done);
+    GL_GOTO(err, glh5_put_mpi(h, g, "n_used", H5T_NATIVE_INT64, 1, &dc, r->nused), col_done);
     GL_GOTO(err, GL_ALLOC(tmp, r->C), col_done);
     for (int k = 0; k < r->C; ++k) tmp[k] = r->mode[k] ? 1.0 / (r->mode[k] * r->dt) : 0.0;
-    GL_GOTO(err, gla_h5_put_double(h, g, "gait_frequency_hz", 1, &dc, tmp), col_done);
+    GL_GOTO(err, glh5_put_mpi(h, g, "gait_frequency_hz", H5T_NATIVE_DOUBLE, 1, &dc, tmp), col_done);
   }
   GL_GOTO(err, glh5_attr_string(g, "foot", (const char *[]){"LF", "RF", "LH", "RH"}[c->foot]), col_done);
   GL_GOTO(err, glh5_attr_double(g, "contact_threshold_N", c->contact_threshold), col_done);
@@ -175,12 +190,11 @@ static gl_err gla_rec_write_cycles_(gla_h5 *h, hid_t top, const gla_rec *r, cons
 col_done:
   free(col);
 done:
-  if (g >= 0) H5Gclose(g);
   free(counts);
   free(displs);
   free(all);
   free(tmp);
-  return err;
+  return glh5_release(err, &g);
 }
 
 static double gla_fmaxabs_(const float *v, size_t n) {
@@ -193,7 +207,7 @@ static double gla_fmaxabs_(const float *v, size_t n) {
 }
 
 /* Cycle averages of one population: returns rows [R x D] and per-sample variance. */
-static gl_err gla_rec_average_(gla_h5 *h, const gla_rec *r, const float *x, int D,
+static gl_err gla_rec_average_(const glh5_file *h, const gla_rec *r, const float *x, int D,
                                const size_t *off, double *avg, double *var) {
   size_t R = off[r->C];
   double bound = 0, *row = NULL;
@@ -207,7 +221,7 @@ static gl_err gla_rec_average_(gla_h5 *h, const gla_rec *r, const float *x, int 
     double m = gla_fmaxabs_(x + ((size_t)(a - r->a0) * (size_t)r->W + (size_t)st) * (size_t)D, (size_t)len * (size_t)D);
     if (!(m <= bound)) bound = m;
   }
-  MPI_Allreduce(MPI_IN_PLACE, &bound, 1, MPI_DOUBLE, MPI_MAX, h->comm);
+  GL_MPI(MPI_Allreduce(MPI_IN_PLACE, &bound, 1, MPI_DOUBLE, MPI_MAX, h->comm));
   size_t maxlen = 1;
   for (int k = 0; k < r->C; ++k) maxlen = (size_t)r->mode[k] > maxlen ? (size_t)r->mode[k] : maxlen;
   GL_GOTO(err, GL_ALLOC(row, maxlen * (size_t)D), done);
@@ -243,7 +257,7 @@ done:
 
 /* Exact tangling of every valid raw sample of all agents (z-scored with pooled global
  * statistics, backward derivative within each agent's trace). */
-static gl_err gla_rec_raw_(gla_h5 *h, hid_t pg, const gla_rec *r, const float *x, int D,
+static gl_err gla_rec_raw_(const glh5_file *h, hid_t pg, const gla_rec *r, const float *x, int D,
                            const gla_config *c) {
   int64_t nloc = 0;
   for (int i = 0; i < r->na; ++i) nloc += r->nvalid[r->a0 + i];
@@ -284,7 +298,7 @@ static gl_err gla_rec_raw_(gla_h5 *h, hid_t pg, const gla_rec *r, const float *x
         }
     double bound = 0;
     for (size_t j = 0; j < (size_t)r->na * (size_t)D; ++j) bound = fabs(cs[j]) > bound || isnan(cs[j]) ? fabs(cs[j]) : bound;
-    MPI_Allreduce(MPI_IN_PLACE, &bound, 1, MPI_DOUBLE, MPI_MAX, h->comm);
+    GL_MPI_GOTO(err, MPI_Allreduce(MPI_IN_PLACE, &bound, 1, MPI_DOUBLE, MPI_MAX, h->comm), done);
     GL_GOTO(err, gla_rsum_init(&rs, (size_t)D, bound, r->A), done);
     for (int i = 0; i < r->na; ++i) gla_rsum_add(&rs, cs + (size_t)i * (size_t)D);
     GL_GOTO(err, gla_rsum_finish(&rs, pass ? scale : mean, h->comm), done);
@@ -321,12 +335,12 @@ static gl_err gla_rec_raw_(gla_h5 *h, hid_t pg, const gla_rec *r, const float *x
   GL_GOTO(err, GL_ALLOC(xall, (size_t)(N ? N : 1) * (size_t)dx), done);
   {
     int mine = (int)(nloc * dx), tot = 0;
-    MPI_Allgather(&mine, 1, MPI_INT, counts, 1, MPI_INT, h->comm);
+    GL_MPI_GOTO(err, MPI_Allgather(&mine, 1, MPI_INT, counts, 1, MPI_INT, h->comm), done);
     for (int i = 0; i < h->size; ++i) {
       displs[i] = tot;
       tot += counts[i];
     }
-    MPI_Allgatherv(xl, mine, MPI_DOUBLE, xall, counts, displs, MPI_DOUBLE, h->comm);
+    GL_MPI_GOTO(err, MPI_Allgatherv(xl, mine, MPI_DOUBLE, xall, counts, displs, MPI_DOUBLE, h->comm), done);
   }
   GL_GOTO(err, GL_ALLOC(seg, (size_t)r->A + 1), done);
   GL_GOTO(err, GL_ALLOC(label, N ? N : 1), done);
@@ -341,11 +355,11 @@ static gl_err gla_rec_raw_(gla_h5 *h, hid_t pg, const gla_rec *r, const float *x
   }
   free(z);
   z = NULL;
-  GL_GOTO(err, gla_h5_group(pg, "tangling_raw", &g), done);
+  GL_GOTO(err, glh5_group_create(pg, "tangling_raw", &g), done);
   GL_GOTO(err, gla_tangle_rows(h, g, xall, (size_t)N, dx, seg, r->A, r->dt, 0, c, label, h->comm, NULL), done);
   GL_GOTO(err, glh5_attr_string(g, "rows", "every valid window sample of every agent, agent-major (agent[i] names it); z-scored with pooled statistics (ddof 0); derivative within each agent's trace"), done);
 done:
-  if (g >= 0) H5Gclose(g);
+  err = glh5_release(err, &g);
   gla_rsum_free(&rs);
   gla_pca_free(&p);
   free(z);
@@ -362,30 +376,30 @@ done:
   return err;
 }
 
-static gl_err gla_rec_population_(gla_h5 *h, hid_t top, const gla_rec *r, const char *name,
+static gl_err gla_rec_population_(const glh5_file *h, hid_t top, const gla_rec *r, const char *name,
                                   const gla_config *c) {
-  char path[512];
-  snprintf(path, sizeof path, "/recording/%s", name);
-  if (!gla_h5_exists(h->file, path))
-    return gl_error(GL_ERR_INPUT, "analysis.populations: '%s' is not recorded in this file", name);
-  hid_t ds = H5Dopen2(h->file, path, H5P_DEFAULT);
-  hid_t sp = H5Dget_space(ds);
+  char *path = NULL;
+  int has;
+  GL_CALL(glh5_path_with("/recording/", name, &path));
+  gl_err err = glh5_exists(h->id, path, &has);
+  if (!err && !has)
+    err = gl_error(GL_ERR_INPUT, "analysis.populations: '%s' is not recorded in this file", name);
   hsize_t dims[3] = {0, 0, 0};
-  int nd = H5Sget_simple_extent_ndims(sp);
-  H5Sget_simple_extent_dims(sp, dims, NULL);
-  H5Sclose(sp);
-  H5Dclose(ds);
-  if (nd != 3 || (int)dims[0] != r->A || (int)dims[1] != r->W)
-    return gl_error(GL_ERR_INPUT, "%s must be [%d agents x %d steps x dim]", path, r->A, r->W);
+  const hsize_t want[3] = {(hsize_t)r->A, (hsize_t)r->W, GLH5_ANY};
+  if (!err) err = glh5_check(h->id, path, H5T_NATIVE_FLOAT, 3, want, dims);
+  if (err) {
+    free(path);
+    return err;
+  }
   int D = (int)dims[2];
   float *x = NULL;
   double *avg = NULL, *var = NULL, *z = NULL, *mean = NULL, *scale = NULL, *speed = NULL;
   size_t *off = NULL;
   int *rowc = NULL, *rowp = NULL;
   hid_t pg = -1;
-  gl_err err = GL_OK;
   GL_GOTO(err, GL_ALLOC(x, (size_t)(r->na ? r->na : 1) * (size_t)r->W * (size_t)D), done);
-  GL_GOTO(err, gla_h5_read_agents(h, path, (hsize_t)r->a0, (hsize_t)r->na, x, dims), done);
+  GL_GOTO(err, glh5_read_rows(h->id, path, H5T_NATIVE_FLOAT, 3, dims, (hsize_t)r->a0,
+                              (hsize_t)r->na, x, h->dxpl, NULL), done);
   GL_GOTO(err, GL_ALLOC(off, (size_t)r->C + 1), done);
   for (int k = 0; k < r->C; ++k) off[k + 1] = off[k] + (size_t)r->mode[k];
   size_t R = off[r->C];
@@ -418,21 +432,21 @@ static gl_err gla_rec_population_(gla_h5 *h, hid_t top, const gla_rec *r, const 
       rowp[i] = (int)(i - off[k]);
     }
   }
-  GL_GOTO(err, gla_h5_group(top, name, &pg), done);
+  GL_GOTO(err, glh5_group_create(top, name, &pg), done);
   {
     hsize_t dr[2] = {R, (hsize_t)D}, d1 = R, dd = (hsize_t)D, dc = (hsize_t)r->C + 1;
-    GL_GOTO(err, gla_h5_put_double(h, pg, "average", 2, dr, avg), done);
-    GL_GOTO(err, gla_h5_put_double(h, pg, "variance", 2, dr, var), done);
-    GL_GOTO(err, gla_h5_put_double(h, pg, "normalized", 2, dr, z), done);
-    GL_GOTO(err, gla_h5_put_int(h, pg, "row_condition", 1, &d1, rowc), done);
-    GL_GOTO(err, gla_h5_put_int(h, pg, "row_phase", 1, &d1, rowp), done);
-    GL_GOTO(err, gla_h5_put_double(h, pg, "norm_mean", 1, &dd, mean), done);
-    GL_GOTO(err, gla_h5_put_double(h, pg, "norm_scale", 1, &dd, scale), done);
+    GL_GOTO(err, glh5_put_mpi(h, pg, "average", H5T_NATIVE_DOUBLE, 2, dr, avg), done);
+    GL_GOTO(err, glh5_put_mpi(h, pg, "variance", H5T_NATIVE_DOUBLE, 2, dr, var), done);
+    GL_GOTO(err, glh5_put_mpi(h, pg, "normalized", H5T_NATIVE_DOUBLE, 2, dr, z), done);
+    GL_GOTO(err, glh5_put_mpi(h, pg, "row_condition", H5T_NATIVE_INT, 1, &d1, rowc), done);
+    GL_GOTO(err, glh5_put_mpi(h, pg, "row_phase", H5T_NATIVE_INT, 1, &d1, rowp), done);
+    GL_GOTO(err, glh5_put_mpi(h, pg, "norm_mean", H5T_NATIVE_DOUBLE, 1, &dd, mean), done);
+    GL_GOTO(err, glh5_put_mpi(h, pg, "norm_scale", H5T_NATIVE_DOUBLE, 1, &dd, scale), done);
     {
       int64_t *o2 = NULL;
       GL_GOTO(err, GL_ALLOC(o2, r->C + 1), done);
       for (int k = 0; k <= r->C; ++k) o2[k] = (int64_t)off[k];
-      err = gla_h5_put_int64(h, pg, "condition_offset", 1, &dc, o2);
+      err = glh5_put_mpi(h, pg, "condition_offset", H5T_NATIVE_INT64, 1, &dc, o2);
       free(o2);
       if (err) goto done;
     }
@@ -444,7 +458,8 @@ static gl_err gla_rec_population_(gla_h5 *h, hid_t top, const gla_rec *r, const 
   GL_GOTO(err, gla_pipeline(h, pg, &rows, c, h->comm), done);
   if (c->raw) GL_GOTO(err, gla_rec_raw_(h, pg, r, x, D, c), done);
 done:
-  if (pg >= 0) H5Gclose(pg);
+  err = glh5_release(err, &pg);
+  free(path);
   free(x);
   free(avg);
   free(var);
@@ -465,17 +480,17 @@ gl_err gla_analyze_file_to(const char *h5path, const char *out_path, const gla_c
   if (c->ext_datasets.n > 0) return gla_analyze_external(h5path, out_path ? out_path : h5path, c, comm);
   if (out_path && strcmp(out_path, h5path) != 0)
     return gl_error(GL_ERR_INPUT, "recordings are analysed in place (-o is for external datasets)");
-  gla_h5 h;
+  glh5_file h;
   gla_rec r;
   memset(&r, 0, sizeof r);
   hid_t top = -1;
-  gl_err err = gl_agree(comm, gla_h5_open(&h, h5path, 0, 0, comm));
+  gl_err err = gl_agree(comm, glh5_open_mpi(&h, h5path, GLH5_RDWR, comm));
   if (err) return err;
   double t0 = MPI_Wtime();
   GL_GOTO(err, gl_agree(comm, gla_rec_load_(&h, &r)), done);
   GL_GOTO(err, gla_rec_cycles_(&h, &r, c), done);
-  if (H5Lexists(h.file, "/analysis", H5P_DEFAULT) > 0) H5Ldelete(h.file, "/analysis", H5P_DEFAULT);
-  GL_GOTO(err, gla_h5_group(h.file, "/analysis", &top), done);
+  GL_GOTO(err, glh5_delete(h.id, "/analysis"), done);
+  GL_GOTO(err, glh5_group_create(h.id, "/analysis", &top), done);
   GL_GOTO(err, gla_rec_write_cycles_(&h, top, &r, c), done);
   int np = c->populations.n;
   for (int i = 0; i < np; ++i) {
@@ -487,8 +502,11 @@ gl_err gla_analyze_file_to(const char *h5path, const char *out_path, const gla_c
   GL_GOTO(err, glh5_attr_int(top, "nranks", h.size), done);
   GL_GOTO(err, glh5_attr_string(top, "git_hash", gl_git_hash()), done);
 done:
-  if (top >= 0) H5Gclose(top);
-  gla_h5_close(&h);
+  err = glh5_release(err, &top);
+  {
+    gl_err e2 = glh5_close_mpi(&h);
+    if (!err) err = e2;
+  }
   gla_rec_free_(&r);
   return err;
 }

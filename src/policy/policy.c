@@ -176,42 +176,6 @@ static const char *obs_layout_text =
     "The actor reads the first actor_in columns, the critic the first critic_in; "
     "inputs are normalised by normalizer/mean, var: clamp((x-mean)/sqrt(var+1e-5),-5,5).";
 
-/* ---- HDF5 helpers (errors name the file and the object) ---- */
-
-typedef struct h5_quiet {
-  H5E_auto2_t func;
-  void *data;
-} h5_quiet;
-
-/* HDF5 prints its error stack by default; gaitlab reports one line itself instead. */
-static void h5_silence(h5_quiet *q) {
-  H5Eget_auto2(H5E_DEFAULT, &q->func, &q->data);
-  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-}
-static void h5_restore(const h5_quiet *q) { H5Eset_auto2(H5E_DEFAULT, q->func, q->data); }
-
-static gl_err w_data(hid_t f, const char *name, hid_t ftype, hid_t mtype, int rank,
-                     const hsize_t *dims, const void *v, const char *path) {
-  hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
-  H5Pset_create_intermediate_group(lcpl, 1);
-  hid_t sp = rank ? H5Screate_simple(rank, dims, NULL) : H5Screate(H5S_SCALAR);
-  hid_t d = H5Dcreate2(f, name, ftype, sp, lcpl, H5P_DEFAULT, H5P_DEFAULT);
-  herr_t st = d < 0 ? -1 : H5Dwrite(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, v);
-  if (d >= 0) H5Dclose(d);
-  H5Sclose(sp);
-  H5Pclose(lcpl);
-  if (st < 0) return gl_error(GL_ERR_IO, "cannot write dataset '%s' to '%s'", name, path);
-  return GL_OK;
-}
-
-static gl_err w_string_data(hid_t f, const char *name, const char *s, const char *path) {
-  hid_t t = H5Tcopy(H5T_C_S1);
-  H5Tset_size(t, strlen(s) + 1);
-  gl_err e = w_data(f, name, t, t, 0, NULL, s, path);
-  H5Tclose(t);
-  return e;
-}
-
 /* File format (format_version 1):
  *   /  attributes format = "gaitlab-policy", format_version, actor_in, critic_in,
  *      hidden_sizes [512 256 128], architecture, obs_layout, gaitlab_version
@@ -224,21 +188,13 @@ static gl_err w_string_data(hid_t f, const char *name, const char *s, const char
  *   /normalizer/mean [188], /normalizer/var [188], /normalizer/count (float64)
  *   /provenance attributes seed, policy_steps, wall_seconds, iterations, git_hash;
  *   /provenance/train_yaml (string dataset) */
-static gl_err save_contents(const glp_policy *p, hid_t f, const char *path) {
+static gl_err save_contents(const glp_policy *p, hid_t f) {
   int ver = GLP_FORMAT_VERSION, sizes[3] = {GLP_H1, GLP_H2, GLP_LSTM};
   GL_CALL(glh5_attr_string(f, "format", GLP_FORMAT));
   GL_CALL(glh5_attr_int(f, "format_version", ver));
   GL_CALL(glh5_attr_int(f, "actor_in", p->actor_in));
   GL_CALL(glh5_attr_int(f, "critic_in", p->critic_in));
-  {
-    hsize_t n3 = 3;
-    hid_t sp = H5Screate_simple(1, &n3, NULL);
-    hid_t a = H5Acreate2(f, "hidden_sizes", H5T_STD_I32LE, sp, H5P_DEFAULT, H5P_DEFAULT);
-    herr_t st = a < 0 ? -1 : H5Awrite(a, H5T_NATIVE_INT, sizes);
-    if (a >= 0) H5Aclose(a);
-    H5Sclose(sp);
-    if (st < 0) return gl_error(GL_ERR_IO, "cannot write attribute 'hidden_sizes' to '%s'", path);
-  }
+  GL_CALL(glh5_attr_array(f, "hidden_sizes", H5T_STD_I32LE, H5T_NATIVE_INT, 3, sizes));
   GL_CALL(glh5_attr_string(f, "architecture",
                             "per tower: Linear(in,512) ELU Linear(512,256) ELU LSTM(256,128; "
                             "gates i,f,g,o) Linear(128,out); actor out 12 = mu, critic out 1 = "
@@ -253,67 +209,41 @@ static gl_err save_contents(const glp_policy *p, hid_t f, const char *path) {
     char names[GLE_OBS_FULL][NAMELEN];
     memset(names, 0, sizeof names);
     for (int j = 0; j < GLE_OBS_FULL; j++) obs_name(j, names[j], NAMELEN);
-    hid_t t = H5Tcopy(H5T_C_S1);
-    H5Tset_size(t, NAMELEN);
-    hsize_t n = GLE_OBS_FULL;
-    gl_err e = w_data(f, "obs_names", t, t, 1, &n, names, path);
-    H5Tclose(t);
-    GL_CALL(e);
+    GL_CALL(glh5_write_strings(f, "obs_names", &names[0][0], GLE_OBS_FULL, NAMELEN));
   }
 
   tensor_spec ts[GLP_NTENSORS];
   policy_specs(p, 1.0, ts);
   for (int k = 0; k < GLP_NTENSORS; k++)
-    GL_CALL(w_data(f, ts[k].name, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, ts[k].rank, ts[k].dims,
-                   p->params + ts[k].off, path));
+    GL_CALL(glh5_write(f, ts[k].name, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, ts[k].rank, ts[k].dims,
+                       p->params + ts[k].off));
 
   hsize_t nd = (hsize_t)p->norm.dim;
-  GL_CALL(w_data(f, "normalizer/mean", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, &nd, p->norm.mean,
-                 path));
-  GL_CALL(w_data(f, "normalizer/var", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, &nd, p->norm.var,
-                 path));
-  GL_CALL(w_data(f, "normalizer/count", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 0, NULL,
-                 &p->norm.count, path));
+  GL_CALL(glh5_write(f, "normalizer/mean", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, &nd, p->norm.mean));
+  GL_CALL(glh5_write(f, "normalizer/var", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, &nd, p->norm.var));
+  GL_CALL(glh5_write(f, "normalizer/count", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 0, NULL,
+                     &p->norm.count));
 
   /* provenance; the training YAML is a dataset because attributes are limited to 64 KiB */
-  hid_t g = H5Gcreate2(f, "provenance", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-  if (g < 0) return gl_error(GL_ERR_IO, "cannot create group 'provenance' in '%s'", path);
+  hid_t g;
+  GL_CALL(glh5_group_create(f, "provenance", &g));
   gl_err e = GL_OK;
   GL_GOTO(e, glh5_attr_int(g, "seed", (long long)p->seed), done);
   GL_GOTO(e, glh5_attr_double(g, "policy_steps", p->policy_steps), done);
   GL_GOTO(e, glh5_attr_double(g, "wall_seconds", p->wall_seconds), done);
   GL_GOTO(e, glh5_attr_int(g, "iterations", p->iterations), done);
   GL_GOTO(e, glh5_attr_string(g, "git_hash", p->git_hash ? p->git_hash : ""), done);
-  GL_GOTO(e, w_string_data(f, "provenance/train_yaml", p->train_yaml ? p->train_yaml : "", path),
-          done);
+  GL_GOTO(e, glh5_write_string(f, "provenance/train_yaml", p->train_yaml ? p->train_yaml : ""), done);
 done:
-  H5Gclose(g);
-  return e;
+  return glh5_release(e, &g);
 }
 
+static gl_err save_fill(hid_t f, void *p) { return save_contents(p, f); }
+
 gl_err glp_policy_save(const glp_policy *p, const char *path) {
-  /* write a sibling file and rename it, so a crash never leaves a half-written policy */
-  size_t n = strlen(path) + 8;
-  char *tmp = malloc(n);
-  if (!tmp) return gl_error(GL_ERR_NOMEM, "out of memory saving '%s'", path);
-  snprintf(tmp, n, "%s.tmp", path);
-  h5_quiet q;
-  h5_silence(&q);
-  gl_err e = GL_OK;
-  hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-  if (f < 0) {
-    e = gl_error(GL_ERR_IO, "cannot create policy file '%s'", tmp);
-  } else {
-    e = save_contents(p, f, path);
-    if (e != GL_OK) e = gl_error_context(e, "policy file '%s'", path);
-    if (H5Fclose(f) < 0 && e == GL_OK) e = gl_error(GL_ERR_IO, "cannot close '%s'", tmp);
-    if (e == GL_OK && rename(tmp, path) != 0)
-      e = gl_error(GL_ERR_IO, "cannot rename '%s' to '%s': %s", tmp, path, strerror(errno));
-    if (e != GL_OK) remove(tmp);
-  }
-  h5_restore(&q);
-  free(tmp);
-  return e;
+  /* a sibling file renamed into place, so a crash never leaves a half-written policy */
+  gl_err e = glh5_write_replace(path, save_fill, (void *)p);
+  return e ? gl_error_context(e, "saving policy file '%s'", path) : GL_OK;
 }
 
 /* ---- load ---- */
@@ -329,79 +259,16 @@ static gl_err r_attr_int(hid_t loc, const char *name, int *v) {
   return GL_OK;
 }
 
-static gl_err r_string_data(hid_t f, const char *name, char **out, const char *path) {
-  *out = NULL;
-  hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
-  hid_t t = d < 0 ? -1 : H5Dget_type(d);
-  int ok = t >= 0 && H5Tget_class(t) == H5T_STRING && !H5Tis_variable_str(t);
-  size_t n = ok ? H5Tget_size(t) : 0;
-  char *s = ok ? calloc(n + 1, 1) : NULL;
-  ok = ok && s && H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, s) >= 0;
-  if (t >= 0) H5Tclose(t);
-  if (d >= 0) H5Dclose(d);
-  if (!ok) {
-    free(s);
-    return gl_error(GL_ERR_INPUT, "policy file '%s': dataset '%s' is not a readable string",
-                    path, name);
-  }
-  *out = s;
-  return GL_OK;
-}
-
-static int link_exists(hid_t f, const char *name) {
-  /* H5Lexists needs every intermediate group to exist, so walk the path */
-  char buf[128];
-  snprintf(buf, sizeof buf, "%s", name);
-  for (char *s = strchr(buf, '/');; s = strchr(s + 1, '/')) {
-    if (s) *s = '\0';
-    if (H5Lexists(f, buf, H5P_DEFAULT) <= 0) return 0;
-    if (!s) return 1;
-    *s = '/';
-  }
-}
-
-/* Read a float dataset whose shape must match exactly. rank 0 = scalar. */
+/* A tensor: floating point (HDF5 converts float32/float64), of exactly the expected shape. */
 static gl_err r_data(hid_t f, const char *name, hid_t mtype, int rank, const hsize_t *dims,
                      void *v, const char *path) {
-  if (!link_exists(f, name))
-    return gl_error(GL_ERR_INPUT, "policy file '%s': dataset '%s' is missing", path, name);
-  hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
-  if (d < 0) return gl_error(GL_ERR_INPUT, "policy file '%s': cannot open dataset '%s'", path, name);
-  gl_err e = GL_OK;
-  hid_t t = H5Dget_type(d), sp = H5Dget_space(d);
-  hsize_t got[8] = {0};
-  int grank = sp < 0 ? -1 : H5Sget_simple_extent_ndims(sp);
-  if (t < 0 || sp < 0 || grank < 0 || grank > 8) {
-    e = gl_error(GL_ERR_INPUT, "policy file '%s': dataset '%s' is unreadable", path, name);
-    goto done;
-  }
-  if (H5Tget_class(t) != H5T_FLOAT) {
-    e = gl_error(GL_ERR_INPUT, "policy file '%s': dataset '%s' is not floating point", path, name);
-    goto done;
-  }
-  H5Sget_simple_extent_dims(sp, got, NULL);
-  int same = grank == rank;
-  for (int k = 0; same && k < rank; k++) same = got[k] == dims[k];
-  if (!same) {
-    char want[64] = "", have[64] = "";
-    for (int k = 0; k < rank; k++)
-      snprintf(want + strlen(want), sizeof want - strlen(want), "[%llu]",
-               (unsigned long long)dims[k]);
-    for (int k = 0; k < grank; k++)
-      snprintf(have + strlen(have), sizeof have - strlen(have), "[%llu]",
-               (unsigned long long)got[k]);
-    e = gl_error(GL_ERR_INPUT, "policy file '%s': dataset '%s' has shape %s, expected %s", path,
-                 name, grank ? have : "scalar", rank ? want : "scalar");
-    goto done;
-  }
-  if (H5Dread(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0)
-    e = gl_error(GL_ERR_INPUT, "policy file '%s': cannot read dataset '%s' (truncated or corrupt?)",
-                 path, name);
-done:
-  if (t >= 0) H5Tclose(t);
-  if (sp >= 0) H5Sclose(sp);
-  H5Dclose(d);
-  return e;
+  int nd;
+  hsize_t got[GLH5_MAXRANK];
+  H5T_class_t cls;
+  GL_CALL(glh5_shape(f, name, &nd, got, &cls));
+  if (cls != H5T_FLOAT)
+    return gl_error(GL_ERR_INPUT, "'%s': HDF5 dataset '%s' is not floating point", path, name);
+  return glh5_read(f, name, mtype, rank, dims, v, H5P_DEFAULT);
 }
 
 static gl_err load_contents(hid_t f, const char *path, glp_policy **out) {
@@ -458,15 +325,8 @@ static gl_err load_contents(hid_t f, const char *path, glp_policy **out) {
       goto fail;
     }
 
-  if (!link_exists(f, "provenance")) {
-    e = gl_error(GL_ERR_INPUT, "policy file '%s': group 'provenance' is missing", path);
-    goto fail;
-  }
-  hid_t g = H5Gopen2(f, "provenance", H5P_DEFAULT);
-  if (g < 0) {
-    e = gl_error(GL_ERR_INPUT, "policy file '%s': cannot open group 'provenance'", path);
-    goto fail;
-  }
+  hid_t g;
+  GL_GOTO(e, glh5_group_open(f, "provenance", &g), fail);
   long long seed = 0;
   e = glh5_attr_read_int(g, "seed", &seed);
   p->seed = (uint64_t)seed;
@@ -474,12 +334,12 @@ static gl_err load_contents(hid_t f, const char *path, glp_policy **out) {
   if (e == GL_OK) e = glh5_attr_read_double(g, "wall_seconds", &p->wall_seconds);
   if (e == GL_OK) e = r_attr_int(g, "iterations", &p->iterations);
   if (e == GL_OK) e = glh5_attr_read_string(g, "git_hash", &p->git_hash);
-  H5Gclose(g);
+  e = glh5_release(e, &g);
   if (e != GL_OK) {
     e = gl_error_context(e, "policy file '%s', group 'provenance'", path);
     goto fail;
   }
-  GL_GOTO(e, r_string_data(f, "provenance/train_yaml", &p->train_yaml, path), fail);
+  GL_GOTO(e, glh5_read_string(f, "provenance/train_yaml", &p->train_yaml), fail);
   *out = p;
   return GL_OK;
 fail:
@@ -491,23 +351,14 @@ gl_err glp_policy_load(glp_policy **out, const char *path) {
   *out = NULL;
   if (access(path, R_OK) != 0)
     return gl_error(GL_ERR_INPUT, "cannot read policy file '%s': %s", path, strerror(errno));
-  h5_quiet q;
-  h5_silence(&q);
-  gl_err e = GL_OK;
-  htri_t is = H5Fis_hdf5(path);
-  if (is <= 0) {
-    e = gl_error(GL_ERR_INPUT, "'%s' is not an HDF5 file (expected a gaitlab policy file)", path);
-  } else {
-    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (f < 0) {
-      e = gl_error(GL_ERR_INPUT, "cannot open policy file '%s' as HDF5 (truncated or corrupt?)",
-                   path);
-    } else {
-      e = load_contents(f, path, out);
-      H5Fclose(f);
-    }
+  hid_t f;
+  GL_CALL(glh5_open(&f, path, GLH5_READ));
+  gl_err e = load_contents(f, path, out);
+  e = glh5_release(e, &f);
+  if (e && *out) {
+    glp_policy_destroy(*out);
+    *out = NULL;
   }
-  h5_restore(&q);
   return e;
 }
 

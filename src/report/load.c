@@ -1,13 +1,13 @@
 /* Loading a recording for the report: provenance, /summary/tracking, /analysis/cycles and
- * every analysed population, read serially with the default file access property list.
- * Objects the report cannot do without are checked up front so the user gets one line
- * naming the file and the object, never an HDF5 traceback. */
-#include <errno.h>
+ * every analysed population, read serially through the h5 layer. Objects the report cannot
+ * do without are checked up front so the user gets one line naming the file and the object,
+ * never an HDF5 traceback; optional ones (attributes, splines, the speed axis) are shown
+ * when present. */
 #include <hdf5.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "gaitlab/h5.h"
 #include "report_internal.h"
@@ -26,69 +26,34 @@ static char *glrep_strdup_(const char *s) {
   return d;
 }
 
-/* H5Lexists fails (rather than answering 0) when an intermediate group is missing, so walk
- * the path one component at a time. */
-static int glrep_exists_(hid_t f, const char *path) {
-  char buf[512];
-  size_t n = strlen(path);
-  if (n >= sizeof buf) return 0;
-  memcpy(buf, path, n + 1);
-  for (size_t i = 1; i <= n; ++i) {
-    if (buf[i] != '/' && buf[i] != '\0') continue;
-    char keep = buf[i];
-    buf[i] = '\0';
-    htri_t e = H5Lexists(f, buf, H5P_DEFAULT);
-    buf[i] = keep;
-    if (e <= 0) return 0;
-  }
-  return 1;
-}
-
 static gl_err glrep_missing_(const glrep_rd *r, const char *obj) {
   return gl_error(GL_ERR_INPUT, "'%s': HDF5 object %s is missing or unreadable", r->path, obj);
 }
 
-/* Whole dataset as doubles (HDF5 converts integer types); dims[0..1] (dims[1] = 1 for 1-D). */
+/* Whole dataset of rank want_nd as doubles (HDF5 converts integer types), shape checked
+ * before the read; dims[0..1] (dims[1] = 1 for 1-D). */
 static gl_err glrep_read_(const glrep_rd *r, const char *obj, int want_nd, double **out,
                           hsize_t dims[2]) {
   *out = NULL;
   dims[0] = dims[1] = 1;
-  if (!glrep_exists_(r->f, obj)) return glrep_missing_(r, obj);
-  hid_t d = H5Dopen2(r->f, obj, H5P_DEFAULT);
-  if (d < 0) return glrep_missing_(r, obj);
-  hid_t s = H5Dget_space(d);
-  hsize_t dd[8] = {0};
-  int nd = H5Sget_simple_extent_ndims(s);
-  if (nd >= 1 && nd <= 8) H5Sget_simple_extent_dims(s, dd, NULL);
-  H5Sclose(s);
-  gl_err err = GL_OK;
-  if (nd != want_nd) {
-    err = gl_error(GL_ERR_INPUT, "'%s': HDF5 object %s has %d dimensions, expected %d", r->path,
-                   obj, nd, want_nd);
-    goto done;
-  }
-  dims[0] = dd[0];
-  if (nd == 2) dims[1] = dd[1];
-  size_t n = (size_t)(dims[0] * dims[1]);
-  GL_GOTO(err, gl_calloc(out, n ? n : 1, sizeof(double)), done);
-  if (n && H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, *out) < 0) {
-    free(*out);
-    *out = NULL;
-    err = glrep_missing_(r, obj);
-  }
-done:
-  H5Dclose(d);
-  return err;
+  int has;
+  GL_CALL(glh5_exists(r->f, obj, &has));
+  if (!has) return glrep_missing_(r, obj);
+  return glh5_read_alloc(r->f, obj, H5T_NATIVE_DOUBLE, want_nd, NULL, dims, out);
 }
 
 /* Optional attributes: 1 when present and read, 0 otherwise (reports show what exists). */
 static int glrep_attr_str_(hid_t obj, const char *name, char **out) {
+  int has = 0;
   *out = NULL;
-  return H5Aexists(obj, name) > 0 && glh5_attr_read_string(obj, name, out) == GL_OK;
+  return glh5_attr_exists(obj, name, &has) == GL_OK && has &&
+         glh5_attr_read_string(obj, name, out) == GL_OK;
 }
 
 static int glrep_attr_double_(hid_t obj, const char *name, double *out) {
-  int ok = H5Aexists(obj, name) > 0 && glh5_attr_read_double(obj, name, out) == GL_OK;
+  int has = 0;
+  int ok = glh5_attr_exists(obj, name, &has) == GL_OK && has &&
+           glh5_attr_read_double(obj, name, out) == GL_OK;
   if (!ok) *out = NAN;
   return ok;
 }
@@ -98,9 +63,12 @@ static long long glrep_attr_ll_(hid_t obj, const char *name) {
   return glrep_attr_double_(obj, name, &v) && isfinite(v) ? (long long)v : -1;
 }
 
-/* Opens a group or dataset by path; -1 when absent. */
-static hid_t glrep_open_(hid_t f, const char *path) {
-  return glrep_exists_(f, path) ? H5Oopen(f, path, H5P_DEFAULT) : -1;
+/* An optional group or dataset: *obj = -1 when absent. */
+static gl_err glrep_open_opt_(const glrep_rd *r, const char *path, hid_t *obj) {
+  int has;
+  *obj = -1;
+  GL_CALL(glh5_exists(r->f, path, &has));
+  return has ? glh5_object_open(r->f, path, obj) : GL_OK;
 }
 
 static gl_err glrep_provenance_(const glrep_rd *r, glrep_file *g) {
@@ -112,6 +80,31 @@ static gl_err glrep_provenance_(const glrep_rd *r, glrep_file *g) {
   g->seed = glrep_attr_ll_(r->f, "seed");
   g->nranks = glrep_attr_ll_(r->f, "nranks");
   return GL_OK;
+}
+
+/* Column names from the table's 'columns' attribute ("a, b, c"); generic names for the rest. */
+static gl_err glrep_column_names_(const glrep_rd *r, glrep_file *g) {
+  GL_CALL(GL_ALLOC(g->colname, g->ncol));
+  char *cols = NULL;
+  hid_t d;
+  GL_CALL(glh5_object_open(r->f, "/summary/tracking", &d));
+  glrep_attr_str_(d, "columns", &cols);
+  gl_err err = glh5_close(&d);
+  char *save = NULL, *tok = cols ? strtok_r(cols, ",", &save) : NULL;
+  for (int c = 0; !err && c < g->ncol; ++c) {
+    char gen[32];
+    while (tok && *tok == ' ') ++tok;
+    if (tok) {
+      size_t n = strlen(tok);
+      while (n && tok[n - 1] == ' ') tok[--n] = '\0';
+    } else {
+      snprintf(gen, sizeof gen, "col%d", c);
+    }
+    if (!(g->colname[c] = glrep_strdup_(tok ? tok : gen))) err = gl_error(GL_ERR_NOMEM, "out of memory");
+    tok = tok ? strtok_r(NULL, ",", &save) : NULL;
+  }
+  free(cols);
+  return err;
 }
 
 static gl_err glrep_tracking_(const glrep_rd *r, glrep_file *g) {
@@ -128,36 +121,13 @@ static gl_err glrep_tracking_(const glrep_rd *r, glrep_file *g) {
   if (g->nrow != g->ncond)
     return gl_error(GL_ERR_INPUT, "'%s': HDF5 object /summary/tracking has %d rows for %d conditions",
                     r->path, g->nrow, g->ncond);
-  GL_CALL(GL_ALLOC(g->colname, g->ncol));
-  /* Column names from the 'columns' attribute ("a, b, c"); generic names for the rest. */
-  char *cols = NULL;
-  hid_t d = H5Dopen2(r->f, "/summary/tracking", H5P_DEFAULT);
-  glrep_attr_str_(d, "columns", &cols);
-  H5Dclose(d);
-  char *save = NULL, *tok = cols ? strtok_r(cols, ",", &save) : NULL;
-  for (int c = 0; c < g->ncol; ++c) {
-    char gen[32];
-    while (tok && *tok == ' ') ++tok;
-    if (tok) {
-      size_t n = strlen(tok);
-      while (n && tok[n - 1] == ' ') tok[--n] = '\0';
-    } else {
-      snprintf(gen, sizeof gen, "col%d", c);
-    }
-    g->colname[c] = glrep_strdup_(tok ? tok : gen);
-    if (!g->colname[c]) {
-      free(cols);
-      return gl_error(GL_ERR_NOMEM, "out of memory");
-    }
-    tok = tok ? strtok_r(NULL, ",", &save) : NULL;
-  }
-  free(cols);
-  return GL_OK;
+  return glrep_column_names_(r, g);
 }
 
 static gl_err glrep_cycles_(const glrep_rd *r, glrep_file *g) {
   hsize_t dims[2];
   double *mode = NULL, *nused = NULL;
+  hid_t cy = -1;
   gl_err err = GL_OK;
   GL_GOTO(err, glrep_read_(r, "/analysis/cycles/mode_period", 1, &mode, dims), done);
   if ((int)dims[0] != g->ncond) {
@@ -181,14 +151,13 @@ static gl_err glrep_cycles_(const glrep_rd *r, glrep_file *g) {
     g->mode[c] = (int)mode[c];
     g->nused[c] = (long long)nused[c];
   }
-  hid_t cy = H5Gopen2(r->f, "/analysis/cycles", H5P_DEFAULT);
+  GL_GOTO(err, glh5_group_open(r->f, "/analysis/cycles", &cy), done);
   if (!glrep_attr_double_(cy, "sampling_period_s", &g->dt)) g->dt = 0;
-  H5Gclose(cy);
   g->has_cycles = 1;
 done:
   free(mode);
   free(nused);
-  return err;
+  return glh5_release(err, &cy);
 }
 
 /* Curves from [nseg x npts] spline datasets: NaN samples (conditions without cycles) drop. */
@@ -254,127 +223,171 @@ static void glrep_summary_attrs_(hid_t g, double *q) {
   for (int i = 0; i < GLREP_NQ; ++i) glrep_attr_double_(g, glrep_q_names[i], &q[i]);
 }
 
-static gl_err glrep_population_(const glrep_rd *r, const char *name, glrep_pop *p) {
-  char path[600];
-  hsize_t dims[2], dsc[2];
-  double *off = NULL, *scores = NULL, *q = NULL, *row = NULL, *a = NULL, *b = NULL;
-  double *cm = NULL, *dir = NULL;
-  hid_t g = -1;
-  gl_err err = GL_OK;
-  if (!(p->name = glrep_strdup_(name))) return gl_error(GL_ERR_NOMEM, "out of memory");
-#define GLREP_P(sub) (snprintf(path, sizeof path, "/analysis/%s/%s", name, sub), path)
-  GL_GOTO(err, glrep_read_(r, GLREP_P("pca/explained_variance_ratio"), 1, &p->evr, dims), done);
+
+/* ---- one analysed population, read in the steps of its groups */
+
+/* Paths "/analysis/<name>/<sub>" in one scratch buffer, sized for the longest sub-path this
+ * file names (GLREP_SUB_MAX), so a population name of any length fits. */
+enum { GLREP_SUB_MAX = 64 };
+typedef struct glrep_popr {
+  const glrep_rd *r;
+  const char *name;
+  char *path;
+  size_t cap;
+} glrep_popr;
+
+static const char *glrep_sub_(glrep_popr *pr, const char *sub) {
+  snprintf(pr->path, pr->cap, "/analysis/%s%s%s", pr->name, sub[0] ? "/" : "", sub);
+  return pr->path;
+}
+
+static gl_err glrep_has_(glrep_popr *pr, const char *sub, int *has) {
+  return glh5_exists(pr->r->f, glrep_sub_(pr, sub), has);
+}
+
+/* PCA: explained variance ratios, the condition offsets (validated) and the scores; the
+ * unit count from the components when they are readable. */
+static gl_err glrep_pop_pca_(glrep_popr *pr, glrep_pop *p, double **off, double **scores,
+                             hsize_t dsc[2]) {
+  const glrep_rd *r = pr->r;
+  hsize_t dims[2];
+  GL_CALL(glrep_read_(r, glrep_sub_(pr, "pca/explained_variance_ratio"), 1, &p->evr, dims));
   p->k = (int)dims[0];
-  GL_GOTO(err, glrep_read_(r, GLREP_P("condition_offset"), 1, &off, dims), done);
+  GL_CALL(glrep_read_(r, glrep_sub_(pr, "condition_offset"), 1, off, dims));
   int nseg = (int)dims[0] - 1;
   p->nseg = nseg;
-  if (nseg < 1) {
-    err = gl_error(GL_ERR_INPUT, "'%s': HDF5 object %s is empty", r->path, path);
-    goto done;
-  }
+  if (nseg < 1) return gl_error(GL_ERR_INPUT, "'%s': HDF5 object %s is empty", r->path, pr->path);
   for (int c = 0; c < nseg; ++c)
-    if (!(off[c + 1] >= off[c])) {
-      err = gl_error(GL_ERR_INPUT, "'%s': HDF5 object %s is not non-decreasing", r->path, path);
-      goto done;
-    }
-  GL_GOTO(err, glrep_read_(r, GLREP_P("pca/scores"), 2, &scores, dsc), done);
-  if (dsc[0] != (hsize_t)off[nseg]) {
-    err = gl_error(GL_ERR_INPUT, "'%s': HDF5 object %s has %llu rows, condition_offset says %.0f",
-                   r->path, path, (unsigned long long)dsc[0], off[nseg]);
-    goto done;
-  }
+    if (!((*off)[c + 1] >= (*off)[c]))
+      return gl_error(GL_ERR_INPUT, "'%s': HDF5 object %s is not non-decreasing", r->path, pr->path);
+  GL_CALL(glrep_read_(r, glrep_sub_(pr, "pca/scores"), 2, scores, dsc));
+  if (dsc[0] != (hsize_t)(*off)[nseg])
+    return gl_error(GL_ERR_INPUT, "'%s': HDF5 object %s has %llu rows, condition_offset says %.0f",
+                    r->path, pr->path, (unsigned long long)dsc[0], (*off)[nseg]);
   p->rows = (long long)dsc[0];
-  if ((g = glrep_open_(r->f, GLREP_P("pca/components"))) >= 0) {
-    hid_t s = H5Dget_space(g);
-    hsize_t cd[2] = {0, 0};
-    if (H5Sget_simple_extent_ndims(s) == 2) H5Sget_simple_extent_dims(s, cd, NULL);
-    p->dim = (long long)cd[1];
-    H5Sclose(s);
-    H5Oclose(g);
+  int has, nd = 0;
+  GL_CALL(glrep_has_(pr, "pca/components", &has));
+  if (has) {
+    hsize_t cd[GLH5_MAXRANK];
+    H5T_class_t cls;
+    /* optional: a components object that is no readable dataset leaves the unit count 0 */
+    if (glh5_shape(r->f, pr->path, &nd, cd, &cls) == GL_OK && nd == 2) p->dim = (long long)cd[1];
+    else gl_error_clear();
   }
-  /* conventions written next to the results */
-  snprintf(path, sizeof path, "/analysis/%s", name);
-  g = H5Gopen2(r->f, path, H5P_DEFAULT);
-  if (g >= 0) {
-    glrep_attr_str_(g, "tangling_space", &p->space);
-    glrep_attr_str_(g, "tangling_epsilon_rule", &p->eps_rule);
-    if (p->eps_rule) p->eps_rule[strcspn(p->eps_rule, ":")] = '\0';
-    H5Gclose(g);
-  }
-  /* tangling */
-  GL_GOTO(err, glrep_read_(r, GLREP_P("tangling/q"), 1, &q, dims), done);
-  size_t m = (size_t)dims[0];
-  GL_GOTO(err, glrep_read_(r, GLREP_P("tangling/row"), 1, &row, dims), done);
-  if ((size_t)dims[0] != m) {
-    err = gl_error(GL_ERR_INPUT, "'%s': HDF5 object %s has %zu entries, tangling/q has %zu", r->path,
-                   path, (size_t)dims[0], m);
-    goto done;
-  }
-  g = H5Gopen2(r->f, GLREP_P("tangling"), H5P_DEFAULT);
+  return GL_OK;
+}
+
+/* The conventions written next to the results (group attributes). */
+static gl_err glrep_pop_conventions_(glrep_popr *pr, glrep_pop *p) {
+  hid_t g;
+  GL_CALL(glh5_group_open(pr->r->f, glrep_sub_(pr, ""), &g));
+  glrep_attr_str_(g, "tangling_space", &p->space);
+  glrep_attr_str_(g, "tangling_epsilon_rule", &p->eps_rule);
+  if (p->eps_rule) p->eps_rule[strcspn(p->eps_rule, ":")] = '\0';
+  return glh5_close(&g);
+}
+
+/* Tangling of the cycle averages (q at the analysed rows, summary attributes, per-condition
+ * mean and max) and, when present, of every raw sample. */
+static gl_err glrep_pop_tangling_(glrep_popr *pr, glrep_pop *p, double **q, double **row,
+                                  size_t *m) {
+  const glrep_rd *r = pr->r;
+  hsize_t dims[2];
+  GL_CALL(glrep_read_(r, glrep_sub_(pr, "tangling/q"), 1, q, dims));
+  *m = (size_t)dims[0];
+  GL_CALL(glrep_read_(r, glrep_sub_(pr, "tangling/row"), 1, row, dims));
+  if ((size_t)dims[0] != *m)
+    return gl_error(GL_ERR_INPUT, "'%s': HDF5 object %s has %zu entries, tangling/q has %zu", r->path,
+                    pr->path, (size_t)dims[0], *m);
+  hid_t g;
+  GL_CALL(glh5_group_open(r->f, glrep_sub_(pr, "tangling"), &g));
   p->has_q = 1;
   glrep_summary_attrs_(g, p->q);
   glrep_attr_double_(g, "epsilon", &p->eps);
   p->qdims = glrep_attr_ll_(g, "dimensions");
-  H5Gclose(g);
-  g = -1;
-  if (glrep_exists_(r->f, GLREP_P("tangling/per_condition_mean_max"))) {
-    GL_GOTO(err, glrep_read_(r, path, 2, &p->pcm, dims), done);
+  GL_CALL(glh5_close(&g));
+  int has;
+  GL_CALL(glrep_has_(pr, "tangling/per_condition_mean_max", &has));
+  if (has) {
+    GL_CALL(glrep_read_(r, pr->path, 2, &p->pcm, dims));
     p->npcm = dims[1] == 2 ? (int)dims[0] : 0;
   }
-  if ((g = glrep_open_(r->f, GLREP_P("tangling_raw"))) >= 0) {
+  GL_CALL(glrep_open_opt_(r, glrep_sub_(pr, "tangling_raw"), &g));
+  if (g >= 0) {
     p->has_raw = 1;
     glrep_summary_attrs_(g, p->qraw);
-    H5Oclose(g);
-    g = -1;
+    GL_CALL(glh5_close(&g));
   }
-  /* speed axis: projection of each condition mean onto the axis */
-  if ((g = glrep_open_(r->f, GLREP_P("speed_axis"))) >= 0) {
-    p->has_speed = 1;
-    glrep_attr_double_(g, "fraction", &p->speed_fraction);
-    glrep_attr_str_(g, "family", &p->speed_family);
-    H5Oclose(g);
-    g = -1;
-    hsize_t dd[2], ds[2];
-    GL_GOTO(err, glrep_read_(r, GLREP_P("speed_axis/direction_pcs"), 1, &dir, dd), done);
-    GL_GOTO(err, glrep_read_(r, GLREP_P("speed_axis/condition_means"), 2, &cm, dims), done);
-    GL_GOTO(err, glrep_read_(r, GLREP_P("speed_axis/speed"), 1, &p->speed_value, ds), done);
-    if (dims[1] != dd[0] || dims[0] != ds[0]) {
-      err = gl_error(GL_ERR_INPUT, "'%s': HDF5 objects under /analysis/%s/speed_axis disagree in shape",
-                     r->path, name);
-      goto done;
-    }
-    p->nspeed = (int)ds[0];
-    GL_GOTO(err, GL_ALLOC(p->speed_proj, p->nspeed ? p->nspeed : 1), done);
-    for (int s = 0; s < p->nspeed; ++s)
-      for (hsize_t j = 0; j < dd[0]; ++j) p->speed_proj[s] += cm[(size_t)s * dd[0] + j] * dir[j];
+  return GL_OK;
+}
+
+/* Speed axis: its attributes and the projection of each condition mean onto it. */
+static gl_err glrep_pop_speed_(glrep_popr *pr, glrep_pop *p) {
+  const glrep_rd *r = pr->r;
+  hid_t g;
+  GL_CALL(glrep_open_opt_(r, glrep_sub_(pr, "speed_axis"), &g));
+  if (g < 0) return GL_OK;
+  p->has_speed = 1;
+  glrep_attr_double_(g, "fraction", &p->speed_fraction);
+  glrep_attr_str_(g, "family", &p->speed_family);
+  GL_CALL(glh5_close(&g));
+  double *cm = NULL, *dir = NULL;
+  hsize_t dims[2], dd[2], ds[2];
+  gl_err err = GL_OK;
+  GL_GOTO(err, glrep_read_(r, glrep_sub_(pr, "speed_axis/direction_pcs"), 1, &dir, dd), done);
+  GL_GOTO(err, glrep_read_(r, glrep_sub_(pr, "speed_axis/condition_means"), 2, &cm, dims), done);
+  GL_GOTO(err, glrep_read_(r, glrep_sub_(pr, "speed_axis/speed"), 1, &p->speed_value, ds), done);
+  if (dims[1] != dd[0] || dims[0] != ds[0]) {
+    err = gl_error(GL_ERR_INPUT, "'%s': HDF5 objects under /analysis/%s/speed_axis disagree in shape",
+                   r->path, pr->name);
+    goto done;
   }
-  /* figure curves: the splines when present, else the samples themselves */
-  if (glrep_exists_(r->f, GLREP_P("spline/pc1")) && glrep_exists_(r->f, GLREP_P("spline/pc2"))) {
-    hsize_t d2[2];
-    GL_GOTO(err, glrep_read_(r, GLREP_P("spline/pc1"), 2, &a, dims), done);
-    GL_GOTO(err, glrep_read_(r, GLREP_P("spline/pc2"), 2, &b, d2), done);
-    if (dims[0] != (hsize_t)nseg || d2[0] != dims[0] || d2[1] != dims[1]) {
-      err = gl_error(GL_ERR_INPUT, "'%s': HDF5 object %s must be [%d conditions x points] like spline/pc1",
-                     r->path, path, nseg);
-      goto done;
-    }
+  p->nspeed = (int)ds[0];
+  GL_GOTO(err, GL_ALLOC(p->speed_proj, p->nspeed ? p->nspeed : 1), done);
+  for (int s = 0; s < p->nspeed; ++s)
+    for (hsize_t j = 0; j < dd[0]; ++j) p->speed_proj[s] += cm[(size_t)s * dd[0] + j] * dir[j];
+done:
+  free(cm);
+  free(dir);
+  return err;
+}
+
+/* Two [nseg x points] spline datasets of the same shape (both present), or *a = NULL. */
+static gl_err glrep_spline_pair_(glrep_popr *pr, const char *xs, const char *ys, int nseg,
+                                 double **a, double **b, hsize_t dims[2]) {
+  int hx, hy = 0;
+  *a = *b = NULL;
+  GL_CALL(glrep_has_(pr, xs, &hx));
+  if (hx) GL_CALL(glrep_has_(pr, ys, &hy));
+  if (!hx || !hy) return GL_OK;
+  hsize_t d2[2];
+  GL_CALL(glrep_read_(pr->r, glrep_sub_(pr, xs), 2, a, dims));
+  GL_CALL(glrep_read_(pr->r, glrep_sub_(pr, ys), 2, b, d2));
+  if (dims[0] != (hsize_t)nseg || d2[0] != dims[0] || d2[1] != dims[1] || dims[1] < 2)
+    return gl_error(GL_ERR_INPUT, "'%s': HDF5 object %s must be [%d conditions x points] like %s",
+                    pr->r->path, pr->path, nseg, xs);
+  return GL_OK;
+}
+
+/* Figure curves: the splines when present, else the samples themselves. */
+static gl_err glrep_pop_curves_(glrep_popr *pr, glrep_pop *p, const double *off,
+                                const double *scores, int k, const double *q, const double *row,
+                                size_t m) {
+  const int nseg = p->nseg;
+  double *a = NULL, *b = NULL;
+  hsize_t dims[2];
+  gl_err err = GL_OK;
+  GL_GOTO(err, glrep_spline_pair_(pr, "spline/pc1", "spline/pc2", nseg, &a, &b, dims), done);
+  if (a) {
     GL_GOTO(err, glrep_curves_from_grid_(a, b, nseg, (int)dims[1], &p->pc), done);
     p->spline = 1;
-    free(a);
-    free(b);
-    a = b = NULL;
   } else {
-    GL_GOTO(err, glrep_pc_from_scores_(scores, (int)dsc[1], off, nseg, &p->pc), done);
+    GL_GOTO(err, glrep_pc_from_scores_(scores, k, off, nseg, &p->pc), done);
   }
-  if (glrep_exists_(r->f, GLREP_P("spline/tangling")) && glrep_exists_(r->f, GLREP_P("spline/time"))) {
-    hsize_t d2[2];
-    GL_GOTO(err, glrep_read_(r, GLREP_P("spline/time"), 2, &a, dims), done);
-    GL_GOTO(err, glrep_read_(r, GLREP_P("spline/tangling"), 2, &b, d2), done);
-    if (dims[0] != (hsize_t)nseg || d2[0] != dims[0] || d2[1] != dims[1] || dims[1] < 2) {
-      err = gl_error(GL_ERR_INPUT, "'%s': HDF5 object %s must be [%d conditions x points] like spline/time",
-                     r->path, path, nseg);
-      goto done;
-    }
+  free(a);
+  free(b);
+  GL_GOTO(err, glrep_spline_pair_(pr, "spline/time", "spline/tangling", nseg, &a, &b, dims), done);
+  if (a) {
     for (int c = 0; c < nseg; ++c) { /* time -> phase in [0, 1] */
       double *t = a + (size_t)c * dims[1], T = t[dims[1] - 1];
       for (hsize_t i = 0; i < dims[1]; ++i) t[i] = T > 0 ? t[i] / T : NAN;
@@ -383,68 +396,61 @@ static gl_err glrep_population_(const glrep_rd *r, const char *name, glrep_pop *
   } else {
     GL_GOTO(err, glrep_tq_from_rows_(q, row, m, off, nseg, &p->tq), done);
   }
-#undef GLREP_P
 done:
-  if (g >= 0) H5Oclose(g);
+  free(a);
+  free(b);
+  return err;
+}
+
+static gl_err glrep_population_(const glrep_rd *r, const char *name, glrep_pop *p) {
+  double *off = NULL, *scores = NULL, *q = NULL, *row = NULL;
+  hsize_t dsc[2] = {0, 0};
+  size_t m = 0;
+  glrep_popr pr = {r, name, NULL, strlen(name) + sizeof "/analysis/" + GLREP_SUB_MAX};
+  gl_err err = GL_OK;
+  if (!(p->name = glrep_strdup_(name))) return gl_error(GL_ERR_NOMEM, "out of memory");
+  GL_CALL(GL_ALLOC(pr.path, pr.cap));
+  GL_GOTO(err, glrep_pop_pca_(&pr, p, &off, &scores, dsc), done);
+  GL_GOTO(err, glrep_pop_conventions_(&pr, p), done);
+  GL_GOTO(err, glrep_pop_tangling_(&pr, p, &q, &row, &m), done);
+  GL_GOTO(err, glrep_pop_speed_(&pr, p), done);
+  GL_GOTO(err, glrep_pop_curves_(&pr, p, off, scores, (int)dsc[1], q, row, m), done);
+done:
+  free(pr.path);
   free(off);
   free(scores);
   free(q);
   free(row);
-  free(a);
-  free(b);
-  free(cm);
-  free(dir);
   return err;
 }
 
-typedef struct glrep_names {
-  char **v;
-  int n;
-  int failed;
-} glrep_names;
-
-static herr_t glrep_pop_cb_(hid_t grp, const char *name, const H5L_info_t *info, void *op) {
-  (void)info;
-  glrep_names *nm = op;
-  if (strcmp(name, "cycles") == 0) return 0;
-  hid_t o = H5Oopen(grp, name, H5P_DEFAULT);
-  if (o < 0) return 0;
-  int is_group = H5Iget_type(o) == H5I_GROUP;
-  H5Oclose(o);
-  if (!is_group) return 0;
-  char **v = realloc(nm->v, (size_t)(nm->n + 1) * sizeof *v);
-  if (!v || !(v[nm->n] = glrep_strdup_(name))) {
-    if (v) nm->v = v;
-    nm->failed = 1;
-    return 1;
-  }
-  nm->v = v;
-  nm->n++;
-  return 0;
-}
-
 static gl_err glrep_analysis_(const glrep_rd *r, glrep_file *g) {
-  if (!glrep_exists_(r->f, "/analysis")) return GL_OK;
+  int has;
+  GL_CALL(glh5_exists(r->f, "/analysis", &has));
+  if (!has) return GL_OK;
   g->has_analysis = 1;
-  hid_t top = H5Gopen2(r->f, "/analysis", H5P_DEFAULT);
-  if (top < 0) return glrep_missing_(r, "/analysis");
+  hid_t top;
+  GL_CALL(glh5_group_open(r->f, "/analysis", &top));
   glrep_attr_str_(top, "warning", &g->warning);
   glrep_attr_str_(top, "git_hash", &g->analysis_git);
   g->analysis_nranks = glrep_attr_ll_(top, "nranks");
   glrep_attr_double_(top, "seconds", &g->analysis_seconds);
-  glrep_names nm = {NULL, 0, 0};
-  H5Literate(top, H5_INDEX_NAME, H5_ITER_INC, NULL, glrep_pop_cb_, &nm);
-  H5Gclose(top);
-  gl_err err = GL_OK;
-  if (nm.failed) err = gl_error(GL_ERR_NOMEM, "out of memory listing /analysis");
-  if (!err && glrep_exists_(r->f, "/analysis/cycles")) err = glrep_cycles_(r, g);
-  if (!err && nm.n) err = GL_ALLOC(g->pop, nm.n);
-  for (int i = 0; !err && i < nm.n; ++i) {
-    err = glrep_population_(r, nm.v[i], &g->pop[i]);
-    g->npop = i + 1;
+  char **names = NULL;
+  int n = 0;
+  gl_err err = glh5_list_groups(top, &names, &n);
+  err = glh5_release(err, &top);
+  if (!err) err = glh5_exists(r->f, "/analysis/cycles", &has);
+  if (!err && has) err = glrep_cycles_(r, g);
+  /* every group but cycles is a population */
+  int npop = 0;
+  for (int i = 0; i < n; ++i) npop += strcmp(names[i], "cycles") != 0;
+  if (!err && npop) err = GL_ALLOC(g->pop, npop);
+  for (int i = 0; !err && i < n; ++i) {
+    if (strcmp(names[i], "cycles") == 0) continue;
+    err = glrep_population_(r, names[i], &g->pop[g->npop]);
+    g->npop++;
   }
-  for (int i = 0; i < nm.n; ++i) free(nm.v[i]);
-  free(nm.v);
+  glh5_free_names(names, n);
   return err;
 }
 
@@ -461,34 +467,31 @@ static char *glrep_stem_(const char *path) {
 
 gl_err glrep_load(const char *path, glrep_file **out) {
   *out = NULL;
-  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-  if (access(path, R_OK) != 0) return gl_error(GL_ERR_INPUT, "'%s': %s", path, strerror(errno));
-  if (H5Fis_hdf5(path) <= 0) return gl_error(GL_ERR_INPUT, "'%s' is not an HDF5 file", path);
+  glrep_rd r = {-1, path};
+  GL_CALL(glh5_open(&r.f, path, GLH5_READ));
   glrep_file *g = NULL;
-  GL_CALL(GL_ALLOC(g, 1));
+  gl_err err = GL_ALLOC(g, 1);
+  if (err) return glh5_release(err, &r.f);
   g->seed = g->nranks = g->analysis_nranks = -1;
   g->analysis_seconds = NAN;
-  gl_err err = GL_OK;
-  glrep_rd r = {H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT), path};
-  if (r.f < 0) {
-    err = gl_error(GL_ERR_INPUT, "'%s': cannot open as HDF5", path);
-    goto done;
-  }
   g->path = glrep_strdup_(path);
   g->stem = glrep_stem_(path);
   if (!g->path || !g->stem) {
     err = gl_error(GL_ERR_NOMEM, "out of memory");
     goto done;
   }
-  if (!glrep_exists_(r.f, "/summary/tracking")) {
-    err = gl_error(GL_ERR_INPUT, "'%s' is not a gaitlab recording: HDF5 object /summary/tracking is missing", path);
+  int has;
+  GL_GOTO(err, glh5_exists(r.f, "/summary/tracking", &has), done);
+  if (!has) {
+    err = gl_error(GL_ERR_INPUT, "'%s' is not a gaitlab recording: HDF5 object /summary/tracking is missing",
+                   path);
     goto done;
   }
   GL_GOTO(err, glrep_provenance_(&r, g), done);
   GL_GOTO(err, glrep_tracking_(&r, g), done);
   GL_GOTO(err, glrep_analysis_(&r, g), done);
 done:
-  if (r.f >= 0) H5Fclose(r.f);
+  err = glh5_release(err, &r.f);
   if (err) glrep_destroy(g);
   else *out = g;
   return err;

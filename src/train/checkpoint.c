@@ -1,6 +1,6 @@
-/* Training checkpoints: one serial HDF5 file written by rank 0 (path.tmp, then rename, so a
- * crash mid-write never leaves a torn checkpoint). Per-env records are gathered in global
- * env order, so the file does not depend on the rank count that wrote it. */
+/* Training checkpoints: one serial HDF5 file written by rank 0 (glh5_write_replace: path.tmp,
+ * fsync, rename, so a crash mid-write never leaves a torn checkpoint). Per-env records are
+ * gathered in global env order, so the file does not depend on the rank count that wrote it. */
 #include <hdf5.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,31 +12,6 @@
 
 #define CKPT_FORMAT 1
 
-static gl_err h5_write(hid_t f, const char *name, hid_t type, hsize_t n, const void *data) {
-  hsize_t dims[1] = {n};
-  hid_t sp = H5Screate_simple(1, dims, NULL);
-  hid_t ds = sp < 0 ? -1 : H5Dcreate2(f, name, type, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-  herr_t rc = ds < 0 ? -1 : (n ? H5Dwrite(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) : 0);
-  if (ds >= 0) H5Dclose(ds);
-  if (sp >= 0) H5Sclose(sp);
-  return rc < 0 ? gl_error(GL_ERR_IO, "checkpoint: cannot write dataset '%s'", name) : GL_OK;
-}
-
-static gl_err h5_read(hid_t f, const char *name, hid_t type, hsize_t n, void *data) {
-  hid_t ds = H5Dopen2(f, name, H5P_DEFAULT);
-  if (ds < 0) return gl_error(GL_ERR_IO, "checkpoint: dataset '%s' missing", name);
-  hid_t sp = H5Dget_space(ds);
-  hssize_t have = H5Sget_simple_extent_npoints(sp);
-  H5Sclose(sp);
-  herr_t rc = -1;
-  if (have == (hssize_t)n) rc = n ? H5Dread(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) : 0;
-  H5Dclose(ds);
-  if (have != (hssize_t)n)
-    return gl_error(GL_ERR_INPUT, "checkpoint: dataset '%s' has %lld elements, expected %llu",
-                    name, (long long)have, (unsigned long long)n);
-  return rc < 0 ? gl_error(GL_ERR_IO, "checkpoint: cannot read dataset '%s'", name) : GL_OK;
-}
-
 /* Scalars shared by all ranks, in one array for a single broadcast. */
 enum { S_FORMAT, S_NUM_ENVS, S_NPARAMS, S_OBS_DIM, S_SEED, S_ADAM_STEP, S_LR, S_VN_COUNT,
        S_VN_MEAN, S_VN_VAR, S_ITER, S_STEPS, S_NORM_COUNT, S_WALL, S_NSCALARS };
@@ -45,43 +20,50 @@ static const char *const scalar_names[S_NSCALARS] = {
     "value_norm_mean", "value_norm_var", "iteration", "policy_steps", "obs_norm_count",
     "wall_seconds"};
 
-static gl_err write_file(glt_trainer *t, const char *path, const char *text,
-                         const unsigned char *rec, const int64_t *off) {
-  char tmp[4200];
-  if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
-    return gl_error(GL_ERR_INPUT, "checkpoint path too long: %s", path);
+typedef struct ckpt_out {
+  glt_trainer *t;
+  const char *text;
+  const unsigned char *rec;
+  const int64_t *off;
+} ckpt_out;
+
+static gl_err ckpt_put(hid_t f, const char *name, hid_t type, hsize_t n, const void *data) {
+  return glh5_write(f, name, type, type, 1, &n, data);
+}
+
+/* The file's contents (glh5_write_replace writes them to path.tmp, then renames). */
+static gl_err ckpt_fill(hid_t f, void *ctx) {
+  const ckpt_out *o = ctx;
+  glt_trainer *t = o->t;
   glp_policy *P = t->pol;
   double sc[S_NSCALARS] = {CKPT_FORMAT, t->p.num_envs, (double)P->nparams, t->obs_dim,
                            (double)t->p.seed, (double)t->adam.step, t->lr, t->vn.count,
                            t->vn.mean, t->vn.var, (double)t->iteration, t->policy_steps,
                            P->norm.count, t->wall_seconds};
-  hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-  if (f < 0) return gl_error(GL_ERR_IO, "checkpoint: cannot create '%s'", tmp);
-  gl_err err = GL_OK;
-  for (int s = 0; s < S_NSCALARS && !err; ++s)
-    err = glh5_attr_double(f, scalar_names[s], sc[s]);
-  if (!err && text) err = glh5_attr_string(f, "config_yaml", text);
-  if (err) err = gl_error_context(err, "checkpoint '%s'", tmp);
+  for (int s = 0; s < S_NSCALARS; ++s) GL_CALL(glh5_attr_double(f, scalar_names[s], sc[s]));
+  if (o->text) GL_CALL(glh5_attr_string(f, "config_yaml", o->text));
   const hsize_t np = P->nparams, nd = (hsize_t)P->norm.dim, N = (hsize_t)t->p.num_envs;
-  if (!err) err = h5_write(f, "params", H5T_NATIVE_FLOAT, np, P->params);
-  if (!err) err = h5_write(f, "adam_m", H5T_NATIVE_FLOAT, np, t->adam.m);
-  if (!err) err = h5_write(f, "adam_v", H5T_NATIVE_FLOAT, np, t->adam.v);
-  if (!err) err = h5_write(f, "obs_norm_mean", H5T_NATIVE_DOUBLE, nd, P->norm.mean);
-  if (!err) err = h5_write(f, "obs_norm_var", H5T_NATIVE_DOUBLE, nd, P->norm.var);
-  if (!err) err = h5_write(f, "env_offsets", H5T_NATIVE_INT64, N + 1, off);
-  if (!err) err = h5_write(f, "env_records", H5T_NATIVE_UCHAR, (hsize_t)off[N], rec);
-  if (H5Fclose(f) < 0 && !err) err = gl_error(GL_ERR_IO, "checkpoint: cannot close '%s'", tmp);
-  if (!err && rename(tmp, path) != 0)
-    err = gl_error(GL_ERR_IO, "checkpoint: cannot rename '%s' to '%s'", tmp, path);
-  if (err) remove(tmp);
-  return err;
+  GL_CALL(ckpt_put(f, "params", H5T_NATIVE_FLOAT, np, P->params));
+  GL_CALL(ckpt_put(f, "adam_m", H5T_NATIVE_FLOAT, np, t->adam.m));
+  GL_CALL(ckpt_put(f, "adam_v", H5T_NATIVE_FLOAT, np, t->adam.v));
+  GL_CALL(ckpt_put(f, "obs_norm_mean", H5T_NATIVE_DOUBLE, nd, P->norm.mean));
+  GL_CALL(ckpt_put(f, "obs_norm_var", H5T_NATIVE_DOUBLE, nd, P->norm.var));
+  GL_CALL(ckpt_put(f, "env_offsets", H5T_NATIVE_INT64, N + 1, o->off));
+  GL_CALL(ckpt_put(f, "env_records", H5T_NATIVE_UCHAR, (hsize_t)o->off[N], o->rec));
+  return GL_OK;
+}
+
+static gl_err write_file(glt_trainer *t, const char *path, const char *text,
+                         const unsigned char *rec, const int64_t *off) {
+  ckpt_out o = {t, text, rec, off};
+  gl_err err = glh5_write_replace(path, ckpt_fill, &o);
+  return err ? gl_error_context(err, "writing checkpoint '%s'", path) : GL_OK;
 }
 
 /* Every rank's (first env, env count), gathered on all ranks. */
 static gl_err gather_blocks(glt_trainer *t, long long *blocks) {
   long long mine[2] = {(long long)t->env.first, t->n};
-  if (MPI_Allgather(mine, 2, MPI_LONG_LONG, blocks, 2, MPI_LONG_LONG, t->comm) != MPI_SUCCESS)
-    return gl_error(GL_ERR_MPI, "MPI_Allgather of env blocks failed");
+  GL_MPI(MPI_Allgather(mine, 2, MPI_LONG_LONG, blocks, 2, MPI_LONG_LONG, t->comm));
   return GL_OK;
 }
 
@@ -107,7 +89,7 @@ gl_err glt_checkpoint_save(glt_trainer *t, const char *path, const char *extra_t
   for (int i = 0, o = 0; i < n; o += (int)lsize[i], ++i)
     GL_GOTO(err, glt_env_record_save(t, i, lrec + o), local);
 local:
-  GL_CALL(gl_agree(t->comm, err));
+  GL_GOTO(err, gl_agree(t->comm, err), done);
   err = gather_blocks(t, blocks);
   /* per-env sizes to rank 0 (in global order, since blocks are contiguous and ordered) */
   int total_bytes = 0;
@@ -116,9 +98,8 @@ local:
       counts[r] = (int)blocks[2 * r + 1];
       displs[r] = (int)blocks[2 * r];
     }
-    if (MPI_Gatherv(lsize, n, MPI_INT64_T, off + 1, counts, displs, MPI_INT64_T, 0, t->comm) !=
-        MPI_SUCCESS)
-      err = gl_error(GL_ERR_MPI, "MPI_Gatherv of checkpoint sizes failed");
+    err = gl_mpi_check(MPI_Gatherv(lsize, n, MPI_INT64_T, off + 1, counts, displs, MPI_INT64_T, 0,
+                                   t->comm), "MPI_Gatherv");
   }
   if (!err && t->rank == 0) {
     off[0] = 0;
@@ -132,9 +113,8 @@ local:
     err = GL_ALLOC(rec, (size_t)total_bytes + 1);
   }
   GL_GOTO(err, gl_agree(t->comm, err), done);
-  if (MPI_Gatherv(lrec, (int)ltot, MPI_UNSIGNED_CHAR, rec, counts, displs, MPI_UNSIGNED_CHAR, 0,
-                  t->comm) != MPI_SUCCESS)
-    err = gl_error(GL_ERR_MPI, "MPI_Gatherv of checkpoint records failed");
+  GL_MPI_GOTO(err, MPI_Gatherv(lrec, (int)ltot, MPI_UNSIGNED_CHAR, rec, counts, displs,
+                               MPI_UNSIGNED_CHAR, 0, t->comm), done);
   if (!err && t->rank == 0) err = write_file(t, path, extra_text, rec, off);
   err = gl_agree(t->comm, err);
 done:
@@ -148,36 +128,41 @@ done:
   return err;
 }
 
+static gl_err ckpt_get(hid_t f, const char *name, hid_t type, hsize_t n, void *data) {
+  return glh5_read(f, name, type, 1, &n, data, H5P_DEFAULT);
+}
+
+static gl_err read_contents(glt_trainer *t, hid_t f, const char *path, double *sc,
+                            unsigned char **rec, int64_t **off) {
+  glp_policy *P = t->pol;
+  for (int s = 0; s < S_NSCALARS; ++s) GL_CALL(glh5_attr_read_double(f, scalar_names[s], &sc[s]));
+  if (sc[S_FORMAT] != CKPT_FORMAT || sc[S_NUM_ENVS] != t->p.num_envs ||
+      sc[S_NPARAMS] != (double)P->nparams || sc[S_OBS_DIM] != t->obs_dim ||
+      sc[S_SEED] != (double)t->p.seed)
+    return gl_error(GL_ERR_INPUT, "checkpoint '%s' does not match this run (format %g, num_envs "
+                    "%g vs %d, params %g vs %zu, obs %g vs %d, seed %g vs %llu)", path,
+                    sc[S_FORMAT], sc[S_NUM_ENVS], t->p.num_envs, sc[S_NPARAMS], P->nparams,
+                    sc[S_OBS_DIM], t->obs_dim, sc[S_SEED], (unsigned long long)t->p.seed);
+  const hsize_t np = P->nparams, nd = (hsize_t)P->norm.dim, N = (hsize_t)t->p.num_envs;
+  GL_CALL(ckpt_get(f, "params", H5T_NATIVE_FLOAT, np, P->params));
+  GL_CALL(ckpt_get(f, "adam_m", H5T_NATIVE_FLOAT, np, t->adam.m));
+  GL_CALL(ckpt_get(f, "adam_v", H5T_NATIVE_FLOAT, np, t->adam.v));
+  GL_CALL(ckpt_get(f, "obs_norm_mean", H5T_NATIVE_DOUBLE, nd, P->norm.mean));
+  GL_CALL(ckpt_get(f, "obs_norm_var", H5T_NATIVE_DOUBLE, nd, P->norm.var));
+  GL_CALL(GL_ALLOC(*off, N + 1));
+  GL_CALL(ckpt_get(f, "env_offsets", H5T_NATIVE_INT64, N + 1, *off));
+  if ((*off)[0] != 0 || (*off)[N] < 0 || (*off)[N] > ((int64_t)1 << 31) - 1)
+    return gl_error(GL_ERR_INPUT, "checkpoint '%s': corrupt env offsets", path);
+  GL_CALL(GL_ALLOC(*rec, (size_t)(*off)[N] + 1));
+  return ckpt_get(f, "env_records", H5T_NATIVE_UCHAR, (hsize_t)(*off)[N], *rec);
+}
+
 static gl_err read_file(glt_trainer *t, const char *path, double *sc, unsigned char **rec,
                         int64_t **off) {
-  glp_policy *P = t->pol;
-  hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-  if (f < 0) return gl_error(GL_ERR_IO, "cannot open checkpoint '%s'", path);
-  gl_err err = GL_OK;
-  for (int s = 0; s < S_NSCALARS && !err; ++s)
-    err = glh5_attr_read_double(f, scalar_names[s], &sc[s]);
-  if (err) err = gl_error_context(err, "checkpoint '%s'", path);
-  if (!err && (sc[S_FORMAT] != CKPT_FORMAT || sc[S_NUM_ENVS] != t->p.num_envs ||
-               sc[S_NPARAMS] != (double)P->nparams || sc[S_OBS_DIM] != t->obs_dim ||
-               sc[S_SEED] != (double)t->p.seed))
-    err = gl_error(GL_ERR_INPUT, "checkpoint '%s' does not match this run (format %g, num_envs "
-                   "%g vs %d, params %g vs %zu, obs %g vs %d, seed %g vs %llu)", path,
-                   sc[S_FORMAT], sc[S_NUM_ENVS], t->p.num_envs, sc[S_NPARAMS], P->nparams,
-                   sc[S_OBS_DIM], t->obs_dim, sc[S_SEED], (unsigned long long)t->p.seed);
-  const hsize_t np = P->nparams, nd = (hsize_t)P->norm.dim, N = (hsize_t)t->p.num_envs;
-  if (!err) err = h5_read(f, "params", H5T_NATIVE_FLOAT, np, P->params);
-  if (!err) err = h5_read(f, "adam_m", H5T_NATIVE_FLOAT, np, t->adam.m);
-  if (!err) err = h5_read(f, "adam_v", H5T_NATIVE_FLOAT, np, t->adam.v);
-  if (!err) err = h5_read(f, "obs_norm_mean", H5T_NATIVE_DOUBLE, nd, P->norm.mean);
-  if (!err) err = h5_read(f, "obs_norm_var", H5T_NATIVE_DOUBLE, nd, P->norm.var);
-  if (!err) err = GL_ALLOC(*off, N + 1);
-  if (!err) err = h5_read(f, "env_offsets", H5T_NATIVE_INT64, N + 1, *off);
-  if (!err && ((*off)[0] != 0 || (*off)[N] < 0 || (*off)[N] > ((int64_t)1 << 31) - 1))
-    err = gl_error(GL_ERR_INPUT, "checkpoint '%s': corrupt env offsets", path);
-  if (!err) err = GL_ALLOC(*rec, (size_t)(*off)[N] + 1);
-  if (!err) err = h5_read(f, "env_records", H5T_NATIVE_UCHAR, (hsize_t)(*off)[N], *rec);
-  H5Fclose(f);
-  return err;
+  hid_t f;
+  GL_CALL(glh5_open(&f, path, GLH5_READ));
+  gl_err err = read_contents(t, f, path, sc, rec, off);
+  return glh5_release(err, &f);
 }
 
 gl_err glt_checkpoint_load(glt_trainer *t, const char *path) {
@@ -189,10 +174,7 @@ gl_err glt_checkpoint_load(glt_trainer *t, const char *path) {
   long long *blocks = NULL;
   int *counts = NULL, *displs = NULL;
   gl_err err = GL_OK;
-  if (t->rank == 0) {
-    H5E_BEGIN_TRY { err = read_file(t, path, sc, &rec, &off); }
-    H5E_END_TRY;
-  }
+  if (t->rank == 0) err = read_file(t, path, sc, &rec, &off);
   GL_GOTO(err, gl_agree(t->comm, err), done);
   if (t->rank != 0) GL_GOTO(err, GL_ALLOC(off, (size_t)N + 1), agree);
   GL_GOTO(err, GL_ALLOC(blocks, 2 * (size_t)t->size), agree);
@@ -201,17 +183,13 @@ gl_err glt_checkpoint_load(glt_trainer *t, const char *path) {
 agree:
   GL_GOTO(err, gl_agree(t->comm, err), done);
   GL_GOTO(err, gather_blocks(t, blocks), done);
-  int ok = MPI_Bcast(sc, S_NSCALARS, MPI_DOUBLE, 0, t->comm) == MPI_SUCCESS &&
-           MPI_Bcast(P->params, (int)P->nparams, MPI_FLOAT, 0, t->comm) == MPI_SUCCESS &&
-           MPI_Bcast(t->adam.m, (int)P->nparams, MPI_FLOAT, 0, t->comm) == MPI_SUCCESS &&
-           MPI_Bcast(t->adam.v, (int)P->nparams, MPI_FLOAT, 0, t->comm) == MPI_SUCCESS &&
-           MPI_Bcast(P->norm.mean, P->norm.dim, MPI_DOUBLE, 0, t->comm) == MPI_SUCCESS &&
-           MPI_Bcast(P->norm.var, P->norm.dim, MPI_DOUBLE, 0, t->comm) == MPI_SUCCESS &&
-           MPI_Bcast(off, N + 1, MPI_INT64_T, 0, t->comm) == MPI_SUCCESS;
-  if (!ok) {
-    err = gl_error(GL_ERR_MPI, "MPI_Bcast of the checkpoint failed");
-    goto done;
-  }
+  GL_MPI_GOTO(err, MPI_Bcast(sc, S_NSCALARS, MPI_DOUBLE, 0, t->comm), done);
+  GL_MPI_GOTO(err, MPI_Bcast(P->params, (int)P->nparams, MPI_FLOAT, 0, t->comm), done);
+  GL_MPI_GOTO(err, MPI_Bcast(t->adam.m, (int)P->nparams, MPI_FLOAT, 0, t->comm), done);
+  GL_MPI_GOTO(err, MPI_Bcast(t->adam.v, (int)P->nparams, MPI_FLOAT, 0, t->comm), done);
+  GL_MPI_GOTO(err, MPI_Bcast(P->norm.mean, P->norm.dim, MPI_DOUBLE, 0, t->comm), done);
+  GL_MPI_GOTO(err, MPI_Bcast(P->norm.var, P->norm.dim, MPI_DOUBLE, 0, t->comm), done);
+  GL_MPI_GOTO(err, MPI_Bcast(off, N + 1, MPI_INT64_T, 0, t->comm), done);
   P->norm.count = sc[S_NORM_COUNT];
   t->adam.step = (int64_t)sc[S_ADAM_STEP];
   t->lr = sc[S_LR];
@@ -229,11 +207,8 @@ agree:
   const int64_t my0 = off[t->env.first], my1 = off[t->env.first + t->n];
   err = GL_ALLOC(lrec, (size_t)(my1 - my0) + 1);
   GL_GOTO(err, gl_agree(t->comm, err), done);
-  if (MPI_Scatterv(rec, counts, displs, MPI_UNSIGNED_CHAR, lrec, (int)(my1 - my0),
-                   MPI_UNSIGNED_CHAR, 0, t->comm) != MPI_SUCCESS) {
-    err = gl_error(GL_ERR_MPI, "MPI_Scatterv of checkpoint records failed");
-    goto done;
-  }
+  GL_MPI_GOTO(err, MPI_Scatterv(rec, counts, displs, MPI_UNSIGNED_CHAR, lrec, (int)(my1 - my0),
+                                MPI_UNSIGNED_CHAR, 0, t->comm), done);
   for (int i = 0; i < t->n && !err; ++i) {
     const int64_t e = t->env.first + i;
     err = glt_env_record_load(t, i, lrec + (off[e] - my0), (size_t)(off[e + 1] - off[e]));
@@ -251,17 +226,14 @@ done:
 
 gl_err glt_checkpoint_read_text(const char *path, char **text) {
   *text = NULL;
-  gl_err err = GL_OK;
-  H5E_BEGIN_TRY {
-    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (f < 0) {
-      err = gl_error(GL_ERR_IO, "cannot open checkpoint '%s'", path);
-    } else {
-      err = glh5_attr_read_string(f, "config_yaml", text);
-      if (err) err = gl_error_context(err, "checkpoint '%s'", path);
-      H5Fclose(f);
-    }
+  hid_t f;
+  GL_CALL(glh5_open(&f, path, GLH5_READ));
+  gl_err err = glh5_attr_read_string(f, "config_yaml", text);
+  if (err) err = gl_error_context(err, "checkpoint '%s'", path);
+  err = glh5_release(err, &f);
+  if (err) {
+    free(*text);
+    *text = NULL;
   }
-  H5E_END_TRY;
   return err;
 }
