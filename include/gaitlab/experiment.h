@@ -1,6 +1,7 @@
 /* Experiments (prefix glx_): the YAML of `gaitlab run`, its expansion into conditions and
  * agents, the fixed sharding of agents over ranks, and the run driver that simulates a
- * rank's shard and records it into the shared HDF5 file (recording.h).
+ * rank's shard and records it into the shared HDF5 file (recording.h, which knows nothing
+ * of experiments: run hands it a glio_spec).
  *
  * Agent numbering is global and rank-free: agent = condition * copies + copy. Ranks own
  * contiguous blocks (gl_shard_range) and every random number of an agent is keyed by its
@@ -14,23 +15,7 @@
 #include "gaitlab/config.h"
 #include "gaitlab/env.h"
 #include "gaitlab/error.h"
-
-/* The recordable layers, in file order. */
-typedef enum glx_layer {
-  GLX_OBS = 0, GLX_MLP, GLX_LSTM_H, GLX_LSTM_C, GLX_GATE_FC, GLX_GATE_IG, GLX_MU, GLX_TORQUE,
-  GLX_FOOT_FORCE, GLX_BASE_LIN_VEL, GLX_BASE_ANG_VEL, GLX_COMMAND, GLX_BASE_POS, GLX_BASE_QUAT,
-  GLX_NLAYERS
-} glx_layer;
-
-typedef struct glx_layer_info {
-  const char *name;  /* dataset name under /recording */
-  int dim;
-  const char *units;
-  const char *description;
-} glx_layer_info;
-
-const glx_layer_info *glx_layer_table(void); /* GLX_NLAYERS entries */
-extern const char *const glx_layer_names[];  /* NULL-terminated, for schema choices */
+#include "gaitlab/recording.h"
 
 typedef enum glx_perturb_kind { GLX_PERTURB_NONE = 0, GLX_PERTURB_VELOCITY = 1 } glx_perturb_kind;
 
@@ -59,7 +44,7 @@ typedef struct glx_config {
   double perturb_fraction; /* fraction of copies (lowest copy indices) perturbed */
   /* recording */
   glc_strings record;    /* layer names; empty = all */
-  int layer_on[GLX_NLAYERS];
+  int layer_on[GLIO_NLAYERS];
   /* derived */
   int nconditions;
   double *cond;          /* [nconditions][3] u, v, r */

@@ -12,7 +12,8 @@
  *   /recording/step        [step] int32 absolute policy step of each recorded row
  *   /recording/<layer>     [agent x step x dim] float32, chunked one agent per chunk;
  *                          samples at steps >= fall_step are NaN (invalid)
- *   /summary/tracking      per-condition table (see glio_write_tracking)
+ *   /summary/tracking      [condition x GLIO_TRACK_NCOL] per-condition table, columns
+ *                          named by glio_track_col (attribute `columns`)
  *
  * Data is written to <output>.partial and renamed only when complete; per-agent
  * /agents/complete flags are flushed after each block so a resumed run knows which agents
@@ -24,7 +25,49 @@
 #include <stdint.h>
 
 #include "gaitlab/error.h"
-#include "gaitlab/experiment.h"
+
+/* The recordable layers, in file order (layers.c holds their names, widths and units). */
+typedef enum glio_layer {
+  GLIO_OBS = 0, GLIO_MLP, GLIO_LSTM_H, GLIO_LSTM_C, GLIO_GATE_FC, GLIO_GATE_IG, GLIO_MU,
+  GLIO_TORQUE, GLIO_FOOT_FORCE, GLIO_BASE_LIN_VEL, GLIO_BASE_ANG_VEL, GLIO_COMMAND,
+  GLIO_BASE_POS, GLIO_BASE_QUAT, GLIO_NLAYERS
+} glio_layer;
+
+typedef struct glio_layer_info {
+  const char *name;  /* dataset name under /recording */
+  int dim;
+  const char *units;
+  const char *description;
+} glio_layer_info;
+
+const glio_layer_info *glio_layer_table(void); /* GLIO_NLAYERS entries */
+extern const char *const glio_layer_names[];   /* NULL-terminated, for schema choices */
+
+/* The columns of /summary/tracking, in file order. */
+typedef enum glio_track_col {
+  GLIO_TRACK_U_CMD = 0, GLIO_TRACK_V_CMD, GLIO_TRACK_R_CMD,       /* commanded, SI */
+  GLIO_TRACK_U_MEAS, GLIO_TRACK_V_MEAS, GLIO_TRACK_R_MEAS,        /* mean over standing agents */
+  GLIO_TRACK_FALL_RATE, GLIO_TRACK_STANDING, GLIO_TRACK_AGENTS,
+  GLIO_TRACK_RF_CYCLES,                                           /* per standing agent */
+  GLIO_TRACK_NCOL
+} glio_track_col;
+
+/* What a recording file is made for: everything glio_open needs, so that the file format
+ * knows nothing of experiments (run fills this from its configuration). */
+typedef struct glio_spec {
+  const char *output;          /* final path; written as <output>.partial until complete */
+  const char *config_yaml;     /* provenance; a resume must match it exactly */
+  const char *name, *policy;
+  int seed;
+  int nconditions;
+  const double *cond;          /* [nconditions x 3] commanded u, v, r (SI) */
+  int copies;
+  int zip;                     /* conditions paired element-wise rather than a grid */
+  int64_t nagents;
+  int record_start, record_stop; /* window [start, stop) in policy steps */
+  double dt;                   /* s per policy step */
+  const int *layer_on;         /* [GLIO_NLAYERS] */
+} glio_spec;
 
 typedef struct glio_file glio_file;
 
@@ -40,10 +83,10 @@ typedef struct glio_agent_row {
                          in the valid window: the quick check that an agent walks */
 } glio_agent_row;
 
-/* Collective. Create <cfg->output>.partial with every dataset sized for the experiment. With
+/* Collective. Create <spec->output>.partial with every dataset sized for the experiment. With
  * resume != 0 and an existing .partial whose config_yaml matches, reopen it instead and
  * return in *done (allocated, [nagents] int8, owned by caller) which agents are complete. */
-gl_err glio_open(glio_file **f, const glx_config *cfg, int resume, MPI_Comm comm,
+gl_err glio_open(glio_file **f, const glio_spec *spec, int resume, MPI_Comm comm,
                  int8_t **done);
 
 /* Collective: write agents [agent0, agent0 + n) of this rank (n may be 0). layer[i] points to
@@ -54,9 +97,7 @@ gl_err glio_write_block(glio_file *f, int64_t agent0, int64_t n, float *const *l
 
 /* Collective: compute /summary/tracking from /agents as stored in the file (so agents
  * completed before a resume count too), summing in agent order on rank 0 so the table is
- * bitwise identical for any rank count. Columns: u, v, r commanded; u, v, r measured (mean
- * over agents that did not fall); fall rate; standing agents; agents; mean RF cycles per
- * standing agent. */
+ * bitwise identical for any rank count. Columns: glio_track_col. */
 gl_err glio_write_tracking(glio_file *f);
 
 /* Serial (any one rank): read the config_yaml attribute of a finished file; caller frees. */

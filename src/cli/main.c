@@ -71,6 +71,11 @@ int main(int argc, char **argv) {
   /* Before MPI_Init, which can take seconds on a busy node: a SIGTERM arriving then must
    * also mean "stop cleanly". */
   gl_signals_install();
+  /* Open MPI 4.1's "lockedfile" shared-file-pointer component builds its lock file name with
+   * an unchecked sprintf while MPI_File_open merely queries it, so any file path longer than
+   * about 250 bytes aborts the job ("buffer overflow detected"). gaitlab never uses shared
+   * file pointers; leaving that component out is harmless, and a user's own setting wins. */
+  setenv("OMPI_MCA_sharedfp", "^lockedfile", 0);
   if (MPI_Init(&argc, &argv) != MPI_SUCCESS) {
     fprintf(stderr, "gaitlab: error: MPI_Init failed (is the MPI runtime installed and the "
                     "launcher's environment intact?)\n");

@@ -4,25 +4,28 @@
 #include "gaitlab/recording.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "gaitlab/core.h"
 #include "gaitlab/h5.h"
 
 struct glio_file {
-  MPI_Comm comm;
-  int rank, nranks;
-  hid_t file, dxpl;
-  hid_t layer[GLX_NLAYERS]; /* -1 when not recorded */
-  hid_t agents[10];         /* indexed by the A_* enum below */
+  glh5_file h;                 /* the shared file and its collective transfer list */
+  hid_t layer[GLIO_NLAYERS];   /* -1 when not recorded */
+  hid_t agents[10];            /* indexed by the A_* enum below */
   int nwin;
   int64_t nagents;
   int ncond;
   char *final_path, *partial_path;
+  int lock_fd;                 /* rank 0: the held lock on <output>.lock, else -1 */
+  char *lock_path;
 };
 
 enum { A_COND, A_COPY, A_FELL, A_FALL, A_PERT, A_DONE, A_FRIC, A_WARN, A_MVEL, A_CYC, A_N };
@@ -39,111 +42,160 @@ static hid_t glio_agent_type_(int i) {
   }
 }
 
-static gl_err glio_strdup_(char **out, const char *a, const char *b) {
-  size_t n = strlen(a) + (b ? strlen(b) : 0) + 1;
-  GL_CALL(GL_ALLOC(*out, n));
-  snprintf(*out, n, "%s%s", a, b ? b : "");
-  return GL_OK;
+/* Closing in an error path: the first message is the one that matters. */
+static void glio_close_handles_(glio_file *f) {
+  for (int i = 0; i < GLIO_NLAYERS; ++i) glh5_close(&f->layer[i]);
+  for (int i = 0; i < A_N; ++i) glh5_close(&f->agents[i]);
+  glh5_close_mpi(&f->h);
 }
 
-static void glio_close_handles_(glio_file *f) {
-  for (int i = 0; i < GLX_NLAYERS; ++i)
-    if (f->layer[i] >= 0) H5Dclose(f->layer[i]);
-  for (int i = 0; i < A_N; ++i)
-    if (f->agents[i] >= 0) H5Dclose(f->agents[i]);
-  if (f->dxpl >= 0) H5Pclose(f->dxpl);
-  if (f->file >= 0) H5Fclose(f->file);
-  for (int i = 0; i < GLX_NLAYERS; ++i) f->layer[i] = -1;
-  for (int i = 0; i < A_N; ++i) f->agents[i] = -1;
-  f->dxpl = f->file = -1;
+static void glio_unlock_(glio_file *f) {
+  if (f->lock_fd < 0) return;
+  /* Removed while still held, so a waiting writer never sees a lock file nobody holds
+   * being deleted under it after taking it. */
+  unlink(f->lock_path);
+  close(f->lock_fd);
+  f->lock_fd = -1;
 }
 
 static void glio_free_(glio_file *f) {
   if (!f) return;
   glio_close_handles_(f);
+  glio_unlock_(f);
   free(f->final_path);
   free(f->partial_path);
+  free(f->lock_path);
   free(f);
 }
 
-static hid_t glio_fapl_(MPI_Comm comm) {
-  hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
-  H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL);
-  H5Pset_all_coll_metadata_ops(fapl, 1);
-  H5Pset_coll_metadata_write(fapl, 1);
-  return fapl;
-}
+/* ---- the output path, checked before anything is simulated or created */
 
-static gl_err glio_write_root_attrs_(glio_file *f, const glx_config *cfg) {
-  char libs[512];
-  gl_library_versions(libs, sizeof libs);
-  GL_CALL(glh5_attr_string(f->file, "config_yaml", cfg->yaml));
-  GL_CALL(glh5_attr_string(f->file, "name", cfg->name));
-  GL_CALL(glh5_attr_string(f->file, "git_hash", gl_git_hash()));
-  GL_CALL(glh5_attr_string(f->file, "gaitlab_version", gl_version()));
-  GL_CALL(glh5_attr_string(f->file, "library_versions", libs));
-  GL_CALL(glh5_attr_string(f->file, "policy", cfg->policy));
-  GL_CALL(glh5_attr_int(f->file, "seed", cfg->seed));
-  GL_CALL(glh5_attr_int(f->file, "nranks", f->nranks));
-  GL_CALL(glh5_attr_string(f->file, "status", "partial"));
-  GL_CALL(glh5_attr_string(f->file, "units", "SI: m, s, m/s, rad/s, N, N m; commands also in the observation scale under /conditions/*_obs"));
-  GL_CALL(glh5_attr_string(f->file, "agent_index", "agent = condition * copies + copy"));
-  return GL_OK;
-}
-
-static gl_err glio_write_conditions_(glio_file *f, const glx_config *cfg) {
-  hid_t g = H5Gcreate2(f->file, "conditions", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-  if (g < 0) return gl_error(GL_ERR_LIB, "HDF5: cannot create /conditions");
+/* Rank 0. A directory, a device or an unwritable place as output would only fail at the final
+ * rename, after the whole simulation (or, as root, replace /dev/null with a file). */
+static gl_err glio_check_output_(const char *out) {
+  size_t n = strlen(out);
+  if (n == 0 || out[n - 1] == '/')
+    return gl_error(GL_ERR_INPUT, "output '%s' names a directory; give a file path such as out/run.h5", out);
+  struct stat st;
+  if (stat(out, &st) == 0 && !S_ISREG(st.st_mode))
+    return gl_error(GL_ERR_INPUT, "output '%s' exists and is not a regular file (%s); choose a file path",
+                    out, S_ISDIR(st.st_mode) ? "a directory" : "a device or special file");
+  char *dir = NULL;
+  GL_CALL(glh5_path_with(out, "", &dir));
+  char *slash = strrchr(dir, '/');
+  if (!slash)
+    strcpy(dir, ".");
+  else if (slash == dir)
+    dir[1] = '\0';
+  else
+    *slash = '\0';
   gl_err err = GL_OK;
-  double *col = NULL;
-  const char *names[3] = {"u", "v", "r"}, *obs_names[3] = {"u_obs", "v_obs", "r_obs"};
-  const char *units[3] = {"m/s", "m/s", "rad/s"};
-  const double obs_scale[3] = {2.0, 2.0, 0.25};
-  hsize_t n = (hsize_t)cfg->nconditions;
-  GL_GOTO(err, GL_ALLOC(col, cfg->nconditions), done);
-  for (int k = 0; k < 3; ++k) {
-    for (int c = 0; c < cfg->nconditions; ++c) col[c] = cfg->cond[3 * c + k];
-    GL_GOTO(err, glh5_put(g, names[k], H5T_NATIVE_DOUBLE, 1, &n, col, f->rank == 0, f->dxpl), done);
-    hid_t d = H5Dopen2(g, names[k], H5P_DEFAULT);
-    err = glh5_attr_string(d, "units", units[k]);
-    H5Dclose(d);
-    if (err) goto done;
-    for (int c = 0; c < cfg->nconditions; ++c) col[c] = cfg->cond[3 * c + k] * obs_scale[k];
-    GL_GOTO(err, glh5_put(g, obs_names[k], H5T_NATIVE_DOUBLE, 1, &n, col, f->rank == 0, f->dxpl), done);
-    d = H5Dopen2(g, obs_names[k], H5P_DEFAULT);
-    err = glh5_attr_string(d, "units", "observation scale: u, v x2; r x0.25 (the authors' analysis labels)");
-    H5Dclose(d);
-    if (err) goto done;
-  }
-  GL_GOTO(err, glh5_attr_int(g, "copies", cfg->copies), done);
-  GL_GOTO(err, glh5_attr_string(g, "layout", cfg->zip ? "zip: u, v, r paired element-wise" : "grid: u slowest, r fastest"), done);
-done:
-  free(col);
-  H5Gclose(g);
+  if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+    err = gl_error(GL_ERR_INPUT, "output '%s': directory '%s' does not exist (create it first)", out, dir);
+  else if (access(dir, W_OK | X_OK) != 0)
+    err = gl_error(GL_ERR_IO, "output '%s': directory '%s' is not writable: %s", out, dir, strerror(errno));
+  free(dir);
   return err;
 }
 
-static gl_err glio_create_layers_(glio_file *f, const glx_config *cfg) {
-  hid_t g = H5Gcreate2(f->file, "recording", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-  if (g < 0) return gl_error(GL_ERR_LIB, "HDF5: cannot create /recording");
+/* Rank 0: an exclusive lock on <output>.lock for as long as this run writes. A second run
+ * of the same output (a requeued job while the old one still runs) would otherwise
+ * truncate the first one's .partial under it. flock locks die with their process, so a
+ * killed run leaves at most an unlocked file behind, which the next run takes over. */
+static gl_err glio_lock_(glio_file *f) {
+  GL_CALL(glh5_path_with(f->final_path, ".lock", &f->lock_path));
+  int fd = open(f->lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return gl_error(GL_ERR_IO, "cannot create lock file '%s': %s", f->lock_path, strerror(errno));
+  if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    int e = errno;
+    close(fd);
+    if (e == EWOULDBLOCK)
+      return gl_error(GL_ERR_IO, "another gaitlab run is writing '%s' (it holds '%s'); wait for it to finish or choose another output",
+                      f->final_path, f->lock_path);
+    return gl_error(GL_ERR_IO, "cannot lock '%s': %s", f->lock_path, strerror(e));
+  }
+  f->lock_fd = fd;
+  return GL_OK;
+}
+
+/* ---- creating a new file */
+
+static gl_err glio_write_root_attrs_(glio_file *f, const glio_spec *sp) {
+  char libs[512];
+  hid_t r = f->h.id;
+  gl_library_versions(libs, sizeof libs);
+  GL_CALL(glh5_attr_string(r, "config_yaml", sp->config_yaml));
+  GL_CALL(glh5_attr_string(r, "name", sp->name));
+  GL_CALL(glh5_attr_string(r, "git_hash", gl_git_hash()));
+  GL_CALL(glh5_attr_string(r, "gaitlab_version", gl_version()));
+  GL_CALL(glh5_attr_string(r, "library_versions", libs));
+  GL_CALL(glh5_attr_string(r, "policy", sp->policy));
+  GL_CALL(glh5_attr_int(r, "seed", sp->seed));
+  GL_CALL(glh5_attr_int(r, "nranks", f->h.size));
+  GL_CALL(glh5_attr_string(r, "status", "partial"));
+  GL_CALL(glh5_attr_string(r, "units", "SI: m, s, m/s, rad/s, N, N m; commands also in the observation scale under /conditions/*_obs"));
+  GL_CALL(glh5_attr_string(r, "agent_index", "agent = condition * copies + copy"));
+  return GL_OK;
+}
+
+/* A small dataset every rank holds alike, written by rank 0, with a `units` attribute. */
+static gl_err glio_put_with_units_(glio_file *f, hid_t g, const char *name, hid_t type,
+                                   hsize_t n, const void *data, const char *units) {
+  hid_t d;
+  GL_CALL(glh5_put_mpi(&f->h, g, name, type, 1, &n, data));
+  GL_CALL(glh5_object_open(g, name, &d));
+  return glh5_release(glh5_attr_string(d, "units", units), &d);
+}
+
+static gl_err glio_write_conditions_(glio_file *f, const glio_spec *sp) {
+  static const char *const names[3] = {"u", "v", "r"}, *const obs_names[3] = {"u_obs", "v_obs", "r_obs"};
+  static const char *const units[3] = {"m/s", "m/s", "rad/s"};
+  static const double obs_scale[3] = {2.0, 2.0, 0.25};
+  hid_t g;
+  double *col = NULL;
+  const hsize_t n = (hsize_t)sp->nconditions;
+  GL_CALL(glh5_group_create(f->h.id, "conditions", &g));
   gl_err err = GL_OK;
+  GL_GOTO(err, GL_ALLOC(col, sp->nconditions), done);
+  for (int k = 0; k < 3; ++k) {
+    for (int c = 0; c < sp->nconditions; ++c) col[c] = sp->cond[3 * c + k];
+    GL_GOTO(err, glio_put_with_units_(f, g, names[k], H5T_NATIVE_DOUBLE, n, col, units[k]), done);
+    for (int c = 0; c < sp->nconditions; ++c) col[c] = sp->cond[3 * c + k] * obs_scale[k];
+    GL_GOTO(err, glio_put_with_units_(f, g, obs_names[k], H5T_NATIVE_DOUBLE, n, col,
+                                      "observation scale: u, v x2; r x0.25 (the authors' analysis labels)"), done);
+  }
+  GL_GOTO(err, glh5_attr_int(g, "copies", sp->copies), done);
+  GL_GOTO(err, glh5_attr_string(g, "layout", sp->zip ? "zip: u, v, r paired element-wise" : "grid: u slowest, r fastest"), done);
+done:
+  free(col);
+  return glh5_release(err, &g);
+}
+
+static gl_err glio_write_steps_(glio_file *f, hid_t g, const glio_spec *sp) {
   int32_t *steps = NULL;
   hsize_t nw = (hsize_t)f->nwin;
-  GL_GOTO(err, GL_ALLOC(steps, f->nwin), done);
-  for (int t = 0; t < f->nwin; ++t) steps[t] = cfg->record_start + t;
-  GL_GOTO(err, glh5_put(g, "step", H5T_NATIVE_INT32, 1, &nw, steps, f->rank == 0, f->dxpl), done);
-  {
-    hid_t d = H5Dopen2(g, "step", H5P_DEFAULT);
-    err = glh5_attr_double(d, "dt", cfg->task.timestep * cfg->task.decimation);
-    if (!err) err = glh5_attr_string(d, "units", "policy steps since reset; time = step * dt (s)");
-    H5Dclose(d);
-    if (err) goto done;
-  }
+  hid_t d = -1;
+  GL_CALL(GL_ALLOC(steps, f->nwin));
+  for (int t = 0; t < f->nwin; ++t) steps[t] = sp->record_start + t;
+  gl_err err = glh5_put_mpi(&f->h, g, "step", H5T_NATIVE_INT32, 1, &nw, steps);
+  free(steps);
+  if (!err) err = glh5_object_open(g, "step", &d);
+  if (!err) err = glh5_attr_double(d, "dt", sp->dt);
+  if (!err) err = glh5_attr_string(d, "units", "policy steps since reset; time = step * dt (s)");
+  return glh5_release(err, &d);
+}
+
+static gl_err glio_create_layers_(glio_file *f, const glio_spec *sp) {
+  hid_t g;
+  GL_CALL(glh5_group_create(f->h.id, "recording", &g));
+  gl_err err = GL_OK;
+  const hsize_t nw = (hsize_t)f->nwin;
+  GL_GOTO(err, glio_write_steps_(f, g, sp), done);
   GL_GOTO(err, glh5_attr_string(g, "alignment", "row t holds the observation at step t and the activity and action computed from it (the authors' files stored obs_{t+1} in row t; quirk Q9)"), done);
   GL_GOTO(err, glh5_attr_string(g, "invalid_samples", "NaN from /agents/fall_step on"), done);
-  const glx_layer_info *info = glx_layer_table();
-  for (int i = 0; i < GLX_NLAYERS; ++i) {
-    if (!cfg->layer_on[i]) continue;
+  const glio_layer_info *info = glio_layer_table();
+  for (int i = 0; i < GLIO_NLAYERS; ++i) {
+    if (!sp->layer_on[i]) continue;
     hsize_t dims[3] = {(hsize_t)f->nagents, nw, (hsize_t)info[i].dim};
     hsize_t chunk[3] = {1, nw, (hsize_t)info[i].dim};
     GL_GOTO(err, glh5_create(g, info[i].name, H5T_NATIVE_FLOAT, 3, dims, chunk, &f->layer[i]), done);
@@ -152,14 +204,12 @@ static gl_err glio_create_layers_(glio_file *f, const glx_config *cfg) {
     GL_GOTO(err, glh5_attr_string(f->layer[i], "description", info[i].description), done);
   }
 done:
-  free(steps);
-  H5Gclose(g);
-  return err;
+  return glh5_release(err, &g);
 }
 
 static gl_err glio_create_agents_(glio_file *f) {
-  hid_t g = H5Gcreate2(f->file, "agents", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-  if (g < 0) return gl_error(GL_ERR_LIB, "HDF5: cannot create /agents");
+  hid_t g;
+  GL_CALL(glh5_group_create(f->h.id, "agents", &g));
   gl_err err = GL_OK;
   for (int i = 0; i < A_N; ++i) {
     hsize_t dims[2] = {(hsize_t)f->nagents, 3};
@@ -172,98 +222,103 @@ static gl_err glio_create_agents_(glio_file *f) {
   GL_GOTO(err, glh5_attr_string(f->agents[A_CYC], "description", "complete RF-foot cycles (lift-off to lift-off; contact = world-z force > 1 N) inside the valid recording window"), done);
   GL_GOTO(err, glh5_attr_string(f->agents[A_WARN], "description", "MuJoCo warnings raised during the agent's episode"), done);
 done:
-  H5Gclose(g);
-  return err;
+  return glh5_release(err, &g);
 }
 
-/* Try to reopen a .partial of the same configuration; returns 1 in *ok when usable. */
-static gl_err glio_try_reopen_(glio_file *f, const glx_config *cfg, int *ok, int8_t *done) {
+/* Collective: a new <output>.partial with every dataset sized, flushed at once so that a
+ * job killed during its first block leaves a file --resume can open. */
+static gl_err glio_create_(glio_file *f, const glio_spec *sp) {
+  GL_CALL(gl_agree(f->h.comm, glh5_open_mpi(&f->h, f->partial_path, GLH5_CREATE, f->h.comm)));
+  GL_CALL(gl_agree(f->h.comm, glio_write_root_attrs_(f, sp)));
+  GL_CALL(gl_agree(f->h.comm, glio_write_conditions_(f, sp)));
+  GL_CALL(gl_agree(f->h.comm, glio_create_layers_(f, sp)));
+  GL_CALL(gl_agree(f->h.comm, glio_create_agents_(f)));
+  return gl_agree(f->h.comm, glh5_flush(f->h.id));
+}
+
+/* ---- reopening a .partial on --resume */
+
+/* Every dataset this configuration writes, shape-checked: a .partial of the same YAML
+ * has them, so anything else is damage, reported with the object and its shape. */
+static gl_err glio_reopen_datasets_(glio_file *f, const glio_spec *sp) {
+  const glio_layer_info *info = glio_layer_table();
+  for (int i = 0; i < GLIO_NLAYERS; ++i) {
+    if (!sp->layer_on[i]) continue;
+    char *path = NULL;
+    const hsize_t want[3] = {(hsize_t)f->nagents, (hsize_t)f->nwin, (hsize_t)info[i].dim};
+    GL_CALL(glh5_path_with("/recording/", info[i].name, &path));
+    gl_err err = glh5_check(f->h.id, path, H5T_NATIVE_FLOAT, 3, want, NULL);
+    if (!err) err = glh5_object_open(f->h.id, path, &f->layer[i]);
+    free(path);
+    GL_CALL(err);
+  }
+  for (int i = 0; i < A_N; ++i) {
+    char *path = NULL;
+    const hsize_t want[2] = {(hsize_t)f->nagents, 3};
+    GL_CALL(glh5_path_with("/agents/", glio_agent_names_[i], &path));
+    gl_err err = glh5_check(f->h.id, path, glio_agent_type_(i), i == A_MVEL ? 2 : 1, want, NULL);
+    if (!err) err = glh5_object_open(f->h.id, path, &f->agents[i]);
+    free(path);
+    GL_CALL(err);
+  }
+  return GL_OK;
+}
+
+/* Collective. *ok = 1 when an existing .partial of the same configuration was reopened,
+ * with its completion flags in done. */
+static gl_err glio_try_reopen_(glio_file *f, const glio_spec *sp, int *ok, int8_t *done) {
   *ok = 0;
-  int exists = access(f->partial_path, F_OK) == 0;
-  MPI_Bcast(&exists, 1, MPI_INT, 0, f->comm);
+  int exists = f->h.rank == 0 && access(f->partial_path, F_OK) == 0;
+  GL_MPI(MPI_Bcast(&exists, 1, MPI_INT, 0, f->h.comm));
   if (!exists) return GL_OK;
-  hid_t fapl = glio_fapl_(f->comm);
-  f->file = H5Fopen(f->partial_path, H5F_ACC_RDWR, fapl);
-  H5Pclose(fapl);
-  if (f->file < 0) {
+  if (gl_agree(f->h.comm, glh5_open_mpi(&f->h, f->partial_path, GLH5_RDWR, f->h.comm)) != GL_OK) {
     /* A writer killed before its first flush (or inside a metadata update) leaves a file
      * HDF5 cannot open; nothing in it can be trusted, so start over. */
     gl_log("gaitlab: '%s' is not a readable HDF5 file (killed before a flush?); starting over", f->partial_path);
     return GL_OK;
   }
   char *yaml = NULL;
-  gl_err err = glh5_attr_read_string(f->file, "config_yaml", &yaml);
-  if (err || strcmp(yaml, cfg->yaml) != 0) {
-    free(yaml);
-    return gl_error(GL_ERR_INPUT, "cannot resume: '%s' was written by a different configuration; delete it or run without --resume", f->partial_path);
-  }
+  gl_err err = glh5_attr_read_string(f->h.id, "config_yaml", &yaml);
+  int same = !err && strcmp(yaml, sp->config_yaml) == 0;
   free(yaml);
-  const glx_layer_info *info = glx_layer_table();
-  for (int i = 0; i < GLX_NLAYERS; ++i) {
-    if (!cfg->layer_on[i]) continue;
-    char path[128];
-    snprintf(path, sizeof path, "/recording/%s", info[i].name);
-    f->layer[i] = H5Dopen2(f->file, path, H5P_DEFAULT);
-    if (f->layer[i] < 0) return gl_error(GL_ERR_INPUT, "cannot resume: '%s' lacks %s", f->partial_path, path);
-  }
-  for (int i = 0; i < A_N; ++i) {
-    char path[128];
-    snprintf(path, sizeof path, "/agents/%s", glio_agent_names_[i]);
-    f->agents[i] = H5Dopen2(f->file, path, H5P_DEFAULT);
-    if (f->agents[i] < 0) return gl_error(GL_ERR_INPUT, "cannot resume: '%s' lacks %s", f->partial_path, path);
-  }
+  if (!same)
+    return gl_error(GL_ERR_INPUT, "cannot resume: '%s' was written by a different configuration; delete it or run without --resume", f->partial_path);
+  err = glio_reopen_datasets_(f, sp);
   /* Every rank reads the whole flag vector: it is nagents bytes. */
-  if (H5Dread(f->agents[A_DONE], H5T_NATIVE_INT8, H5S_ALL, H5S_ALL, f->dxpl, done) < 0)
-    return gl_error(GL_ERR_INPUT, "cannot resume: cannot read /agents/complete of '%s'", f->partial_path);
-  GL_CALL(glh5_attr_int(f->file, "nranks", f->nranks));
+  const hsize_t n = (hsize_t)f->nagents;
+  if (!err) err = glh5_read(f->h.id, "/agents/complete", H5T_NATIVE_INT8, 1, &n, done, f->h.dxpl);
+  if (!err) err = glh5_attr_int(f->h.id, "nranks", f->h.size);
+  if (err) return gl_error_context(err, "cannot resume from '%s'", f->partial_path);
   *ok = 1;
   return GL_OK;
 }
 
-gl_err glio_open(glio_file **out, const glx_config *cfg, int resume, MPI_Comm comm, int8_t **done) {
+gl_err glio_open(glio_file **out, const glio_spec *sp, int resume, MPI_Comm comm, int8_t **done) {
   glio_file *f = NULL;
   gl_err err = GL_OK;
   *out = NULL;
   if (done) *done = NULL;
   glh5_quiet();
   GL_CALL(GL_ALLOC(f, 1));
-  f->comm = comm;
-  MPI_Comm_rank(comm, &f->rank);
-  MPI_Comm_size(comm, &f->nranks);
-  f->file = f->dxpl = -1;
-  for (int i = 0; i < GLX_NLAYERS; ++i) f->layer[i] = -1;
+  f->h.id = f->h.dxpl = -1;
+  f->h.comm = comm;
+  f->lock_fd = -1;
+  for (int i = 0; i < GLIO_NLAYERS; ++i) f->layer[i] = -1;
   for (int i = 0; i < A_N; ++i) f->agents[i] = -1;
-  f->nwin = cfg->record_stop - cfg->record_start;
-  f->nagents = cfg->nagents;
-  f->ncond = cfg->nconditions;
+  GL_MPI_GOTO(err, MPI_Comm_rank(comm, &f->h.rank), fail);
+  GL_MPI_GOTO(err, MPI_Comm_size(comm, &f->h.size), fail);
+  f->nwin = sp->record_stop - sp->record_start;
+  f->nagents = sp->nagents;
+  f->ncond = sp->nconditions;
   int8_t *flags = NULL;
-  GL_GOTO(err, glio_strdup_(&f->final_path, cfg->output, NULL), fail);
-  GL_GOTO(err, glio_strdup_(&f->partial_path, cfg->output, ".partial"), fail);
+  GL_GOTO(err, glh5_path_with(sp->output, "", &f->final_path), fail);
+  GL_GOTO(err, glh5_path_with(sp->output, ".partial", &f->partial_path), fail);
   GL_GOTO(err, GL_ALLOC(flags, f->nagents), fail);
-  f->dxpl = H5Pcreate(H5P_DATASET_XFER);
-  H5Pset_dxpl_mpio(f->dxpl, H5FD_MPIO_COLLECTIVE);
-
+  GL_GOTO(err, gl_agree(comm, f->h.rank == 0 ? glio_check_output_(sp->output) : GL_OK), fail);
+  GL_GOTO(err, gl_agree(comm, f->h.rank == 0 ? glio_lock_(f) : GL_OK), fail);
   int reopened = 0;
-  if (resume) {
-    err = glio_try_reopen_(f, cfg, &reopened, flags);
-    err = gl_agree(comm, err);
-    if (err) goto fail;
-  }
-  if (!reopened) {
-    hid_t fapl = glio_fapl_(comm);
-    f->file = H5Fcreate(f->partial_path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
-    H5Pclose(fapl);
-    err = f->file < 0 ? gl_error(GL_ERR_IO, "cannot create output file '%s' (check the directory exists and is writable)", f->partial_path) : GL_OK;
-    GL_GOTO(err, gl_agree(comm, err), fail);
-    GL_GOTO(err, gl_agree(comm, glio_write_root_attrs_(f, cfg)), fail);
-    GL_GOTO(err, gl_agree(comm, glio_write_conditions_(f, cfg)), fail);
-    GL_GOTO(err, gl_agree(comm, glio_create_layers_(f, cfg)), fail);
-    GL_GOTO(err, gl_agree(comm, glio_create_agents_(f)), fail);
-    /* A flush right away makes the file openable (and thus resumable) even if the job is
-     * killed during the first block. */
-    if (H5Fflush(f->file, H5F_SCOPE_GLOBAL) < 0) err = gl_error(GL_ERR_IO, "cannot flush '%s'", f->partial_path);
-    GL_GOTO(err, gl_agree(comm, err), fail);
-  }
+  if (resume) GL_GOTO(err, gl_agree(comm, glio_try_reopen_(f, sp, &reopened, flags)), fail);
+  if (!reopened) GL_GOTO(err, glio_create_(f, sp), fail);
   *out = f;
   if (done)
     *done = flags;
@@ -276,169 +331,173 @@ fail:
   return err;
 }
 
-static gl_err glio_write_rows_(hid_t dset, hid_t memtype, int rank, const hsize_t *dims,
-                               hsize_t agent0, hsize_t n, const void *buf, hid_t dxpl) {
-  hid_t fs = H5Dget_space(dset);
-  hsize_t start[3] = {agent0, 0, 0}, count[3] = {n, dims[1], dims[2]};
-  hid_t ms;
-  if (n == 0) {
-    H5Sselect_none(fs);
-    ms = H5Scopy(fs);
-    H5Sselect_none(ms);
-  } else {
-    H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL);
-    ms = H5Screate_simple(rank, count, NULL);
+/* The agent table's column i of rows [0, n), in the column's file type. */
+static void glio_agent_column_(int i, const glio_agent_row *rows, int64_t n, void *col) {
+  for (int64_t k = 0; k < n; ++k) {
+    const glio_agent_row *r = &rows[k];
+    switch (i) {
+      case A_COND: ((int32_t *)col)[k] = r->condition; break;
+      case A_COPY: ((int32_t *)col)[k] = r->copy; break;
+      case A_FELL: ((int8_t *)col)[k] = r->fell; break;
+      case A_FALL: ((int32_t *)col)[k] = r->fall_step; break;
+      case A_PERT: ((int8_t *)col)[k] = r->perturbed; break;
+      case A_DONE: ((int8_t *)col)[k] = r->complete; break;
+      case A_FRIC: ((float *)col)[k] = r->friction; break;
+      case A_WARN: ((int32_t *)col)[k] = r->warnings; break;
+      case A_MVEL: memcpy((float *)col + 3 * k, r->mean_vel, 3 * sizeof(float)); break;
+      case A_CYC: ((int32_t *)col)[k] = r->rf_cycles; break;
+    }
   }
-  /* HDF5 rejects a NULL buffer even for an empty selection. */
-  static const char empty = 0;
-  herr_t st = H5Dwrite(dset, memtype, ms, fs, dxpl, buf ? buf : &empty);
-  H5Sclose(ms);
-  H5Sclose(fs);
-  return st < 0 ? gl_error(GL_ERR_IO, "HDF5: collective write failed") : GL_OK;
 }
 
 gl_err glio_write_block(glio_file *f, int64_t agent0, int64_t n, float *const *layer,
                         const glio_agent_row *rows) {
-  const glx_layer_info *info = glx_layer_table();
-  gl_err err = GL_OK;
-  for (int i = 0; i < GLX_NLAYERS && !err; ++i) {
+  const glio_layer_info *info = glio_layer_table();
+  const hsize_t a0 = (hsize_t)agent0, na = (hsize_t)n;
+  for (int i = 0; i < GLIO_NLAYERS; ++i) {
     if (f->layer[i] < 0) continue;
-    hsize_t dims[3] = {(hsize_t)f->nagents, (hsize_t)f->nwin, (hsize_t)info[i].dim};
-    err = glio_write_rows_(f->layer[i], H5T_NATIVE_FLOAT, 3, dims, (hsize_t)agent0, (hsize_t)n,
-                           n ? layer[i] : NULL, f->dxpl);
-    if (err) gl_error_context(err, "writing /recording/%s", info[i].name);
+    gl_err err = glh5_write_rows(f->layer[i], H5T_NATIVE_FLOAT, a0, na, n ? layer[i] : NULL, f->h.dxpl);
+    if (err) return gl_error_context(err, "writing /recording/%s", info[i].name);
   }
-  /* Agent table columns, transposed from the row structs. */
   void *col = NULL;
-  if (!err) err = gl_calloc(&col, (size_t)(n ? n : 1), 3 * sizeof(float));
+  GL_CALL(gl_calloc(&col, (size_t)(n ? n : 1), 3 * sizeof(float)));
+  gl_err err = GL_OK;
   for (int i = 0; i < A_N && !err; ++i) {
-    for (int64_t k = 0; k < n; ++k) {
-      const glio_agent_row *r = &rows[k];
-      switch (i) {
-        case A_COND: ((int32_t *)col)[k] = r->condition; break;
-        case A_COPY: ((int32_t *)col)[k] = r->copy; break;
-        case A_FELL: ((int8_t *)col)[k] = r->fell; break;
-        case A_FALL: ((int32_t *)col)[k] = r->fall_step; break;
-        case A_PERT: ((int8_t *)col)[k] = r->perturbed; break;
-        case A_DONE: ((int8_t *)col)[k] = r->complete; break;
-        case A_FRIC: ((float *)col)[k] = r->friction; break;
-        case A_WARN: ((int32_t *)col)[k] = r->warnings; break;
-        case A_MVEL: memcpy((float *)col + 3 * k, r->mean_vel, 3 * sizeof(float)); break;
-        case A_CYC: ((int32_t *)col)[k] = r->rf_cycles; break;
-      }
-    }
     /* The completion flags go last, after a flush of the data they vouch for. */
     if (i == A_DONE) continue;
-    hsize_t dims[3] = {(hsize_t)f->nagents, i == A_MVEL ? 3 : 1, 1};
-    err = glio_write_rows_(f->agents[i], glio_agent_type_(i), i == A_MVEL ? 2 : 1, dims,
-                           (hsize_t)agent0, (hsize_t)n, col, f->dxpl);
+    glio_agent_column_(i, rows, n, col);
+    err = glh5_write_rows(f->agents[i], glio_agent_type_(i), a0, na, col, f->h.dxpl);
   }
-  if (!err && H5Fflush(f->file, H5F_SCOPE_GLOBAL) < 0) err = gl_error(GL_ERR_IO, "cannot flush '%s'", f->partial_path);
+  if (!err) err = glh5_flush(f->h.id);
   if (!err) {
-    for (int64_t k = 0; k < n; ++k) ((int8_t *)col)[k] = rows[k].complete;
-    hsize_t dims[3] = {(hsize_t)f->nagents, 1, 1};
-    err = glio_write_rows_(f->agents[A_DONE], H5T_NATIVE_INT8, 1, dims, (hsize_t)agent0,
-                           (hsize_t)n, col, f->dxpl);
+    glio_agent_column_(A_DONE, rows, n, col);
+    err = glh5_write_rows(f->agents[A_DONE], H5T_NATIVE_INT8, a0, na, col, f->h.dxpl);
   }
-  if (!err && H5Fflush(f->file, H5F_SCOPE_GLOBAL) < 0) err = gl_error(GL_ERR_IO, "cannot flush '%s'", f->partial_path);
+  if (!err) err = glh5_flush(f->h.id);
   free(col);
   return err;
 }
 
-gl_err glio_write_tracking(glio_file *f) {
-  enum { NCOL = 10 };
+/* ---- /summary/tracking */
+
+/* Rank 0's copy of what the tracking table is computed from, read back from the file (so
+ * that agents completed before a resume count too). */
+typedef struct glio_track_in_ {
+  int32_t *cond, *cyc;
+  int8_t *fell;
+  float *mvel;
+  double *cmd; /* [3 x ncond]: u, then v, then r */
+} glio_track_in_;
+
+static void glio_track_in_free_(glio_track_in_ *in) {
+  free(in->cond);
+  free(in->cyc);
+  free(in->fell);
+  free(in->mvel);
+  free(in->cmd);
+}
+
+/* Independent reads on rank 0 only: collective semantics are not needed for reading, and
+ * the sums must run in agent order on one rank to be rank-count independent. */
+static gl_err glio_track_read_(const glio_file *f, glio_track_in_ *in) {
+  const hsize_t na = (hsize_t)f->nagents, nc = (hsize_t)f->ncond, nv[2] = {na, 3};
+  hid_t id = f->h.id, dx = H5Pcreate(H5P_DATASET_XFER);
+  if (dx < 0 || H5Pset_dxpl_mpio(dx, H5FD_MPIO_INDEPENDENT) < 0) {
+    if (dx >= 0) H5Pclose(dx);
+    return gl_error(GL_ERR_LIB, "HDF5: cannot set up independent reads of '%s'", f->partial_path);
+  }
   gl_err err = GL_OK;
-  double *table = NULL;
-  int32_t *cond = NULL;
-  int8_t *fell = NULL;
-  float *mvel = NULL;
-  int32_t *cyc = NULL;
-  int64_t na = f->nagents;
-  GL_GOTO(err, GL_ALLOC(table, (size_t)f->ncond * NCOL), done);
-  if (f->rank == 0) {
-    GL_GOTO(err, GL_ALLOC(cond, na), done);
-    GL_GOTO(err, GL_ALLOC(fell, na), done);
-    GL_GOTO(err, GL_ALLOC(mvel, 3 * na), done);
-    GL_GOTO(err, GL_ALLOC(cyc, na), done);
-  }
-  /* Independent reads on rank 0 only: collective semantics are not needed for reading, and
-   * the sums below must run in agent order on one rank to be rank-count independent. */
-  hid_t dx = H5Pcreate(H5P_DATASET_XFER);
-  H5Pset_dxpl_mpio(dx, H5FD_MPIO_INDEPENDENT);
-  if (f->rank == 0) {
-    if (H5Dread(f->agents[A_COND], H5T_NATIVE_INT32, H5S_ALL, H5S_ALL, dx, cond) < 0 ||
-        H5Dread(f->agents[A_FELL], H5T_NATIVE_INT8, H5S_ALL, H5S_ALL, dx, fell) < 0 ||
-        H5Dread(f->agents[A_MVEL], H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, dx, mvel) < 0 ||
-        H5Dread(f->agents[A_CYC], H5T_NATIVE_INT32, H5S_ALL, H5S_ALL, dx, cyc) < 0)
-      err = gl_error(GL_ERR_IO, "cannot read /agents back for the tracking summary");
-    hid_t cu = H5Dopen2(f->file, "/conditions/u", H5P_DEFAULT);
-    hid_t cv = H5Dopen2(f->file, "/conditions/v", H5P_DEFAULT);
-    hid_t cr = H5Dopen2(f->file, "/conditions/r", H5P_DEFAULT);
-    double *cmd = NULL;
-    if (!err) err = GL_ALLOC(cmd, 3 * (size_t)f->ncond);
-    if (!err && (H5Dread(cu, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, dx, cmd) < 0 ||
-                 H5Dread(cv, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, dx, cmd + f->ncond) < 0 ||
-                 H5Dread(cr, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, dx, cmd + 2 * f->ncond) < 0))
-      err = gl_error(GL_ERR_IO, "cannot read /conditions back for the tracking summary");
-    H5Dclose(cu);
-    H5Dclose(cv);
-    H5Dclose(cr);
-    if (!err) {
-      for (int c = 0; c < f->ncond; ++c)
-        for (int k = 0; k < 3; ++k) table[c * NCOL + k] = cmd[k * f->ncond + c];
-      for (int64_t a = 0; a < na; ++a) {
-        double *row = &table[cond[a] * NCOL];
-        row[8] += 1.0;
-        if (fell[a]) {
-          row[6] += 1.0;
-          continue;
-        }
-        row[7] += 1.0;
-        for (int k = 0; k < 3; ++k) row[3 + k] += mvel[3 * a + k];
-        row[9] += cyc[a];
-      }
-      for (int c = 0; c < f->ncond; ++c) {
-        double *row = &table[c * NCOL];
-        for (int k = 0; k < 3; ++k) row[3 + k] = row[7] > 0 ? row[3 + k] / row[7] : NAN;
-        row[9] = row[7] > 0 ? row[9] / row[7] : NAN;
-        row[6] = row[8] > 0 ? row[6] / row[8] : NAN;
-      }
-      /* columns: u, v, r cmd; u, v, r measured; fall rate; standing agents; agents */
-    }
-    free(cmd);
-  }
-  H5Pclose(dx);
-  GL_GOTO(err, gl_agree(f->comm, err), done);
-  {
-    /* A run killed between writing the summary and the rename leaves one behind. */
-    if (H5Lexists(f->file, "summary", H5P_DEFAULT) > 0) H5Ldelete(f->file, "summary", H5P_DEFAULT);
-    hid_t g = H5Gcreate2(f->file, "summary", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    hsize_t dims[2] = {(hsize_t)f->ncond, NCOL};
-    err = glh5_put(g, "tracking", H5T_NATIVE_DOUBLE, 2, dims, table, f->rank == 0, f->dxpl);
-    if (!err) {
-      hid_t d = H5Dopen2(g, "tracking", H5P_DEFAULT);
-      err = glh5_attr_string(d, "columns", "u_cmd, v_cmd, r_cmd, u_measured, v_measured, r_measured, fall_rate, agents_standing, agents, rf_cycles");
-      if (!err) err = glh5_attr_string(d, "units", "m/s, m/s, rad/s, m/s, m/s, rad/s, fraction, count, count, cycles per standing agent in the window; measured = mean over non-fallen agents of each agent's window mean of body-frame base velocity");
-      H5Dclose(d);
-    }
-    H5Gclose(g);
-  }
+  GL_GOTO(err, GL_ALLOC(in->cond, f->nagents), done);
+  GL_GOTO(err, GL_ALLOC(in->fell, f->nagents), done);
+  GL_GOTO(err, GL_ALLOC(in->mvel, 3 * f->nagents), done);
+  GL_GOTO(err, GL_ALLOC(in->cyc, f->nagents), done);
+  GL_GOTO(err, GL_ALLOC(in->cmd, 3 * (size_t)f->ncond), done);
+  GL_GOTO(err, glh5_read(id, "/agents/condition", H5T_NATIVE_INT32, 1, &na, in->cond, dx), done);
+  GL_GOTO(err, glh5_read(id, "/agents/fell", H5T_NATIVE_INT8, 1, &na, in->fell, dx), done);
+  GL_GOTO(err, glh5_read(id, "/agents/mean_velocity", H5T_NATIVE_FLOAT, 2, nv, in->mvel, dx), done);
+  GL_GOTO(err, glh5_read(id, "/agents/rf_cycles", H5T_NATIVE_INT32, 1, &na, in->cyc, dx), done);
+  GL_GOTO(err, glh5_read(id, "/conditions/u", H5T_NATIVE_DOUBLE, 1, &nc, in->cmd, dx), done);
+  GL_GOTO(err, glh5_read(id, "/conditions/v", H5T_NATIVE_DOUBLE, 1, &nc, in->cmd + nc, dx), done);
+  GL_GOTO(err, glh5_read(id, "/conditions/r", H5T_NATIVE_DOUBLE, 1, &nc, in->cmd + 2 * nc, dx), done);
+  for (int64_t a = 0; a < f->nagents && !err; ++a)
+    if (in->cond[a] < 0 || in->cond[a] >= f->ncond)
+      err = gl_error(GL_ERR_INPUT, "'%s': /agents/condition[%lld] = %d is not a condition index (0..%d)",
+                     f->partial_path, (long long)a, (int)in->cond[a], f->ncond - 1);
 done:
+  return glh5_release(err, &dx);
+}
+
+/* table [ncond x GLIO_TRACK_NCOL], zeroed: sums in agent order, then means. */
+static void glio_track_fill_(const glio_file *f, const glio_track_in_ *in, double *table) {
+  const int nc = f->ncond;
+  for (int c = 0; c < nc; ++c)
+    for (int k = 0; k < 3; ++k) table[c * GLIO_TRACK_NCOL + GLIO_TRACK_U_CMD + k] = in->cmd[k * nc + c];
+  for (int64_t a = 0; a < f->nagents; ++a) {
+    double *row = &table[in->cond[a] * GLIO_TRACK_NCOL];
+    row[GLIO_TRACK_AGENTS] += 1.0;
+    if (in->fell[a]) {
+      row[GLIO_TRACK_FALL_RATE] += 1.0;
+      continue;
+    }
+    row[GLIO_TRACK_STANDING] += 1.0;
+    for (int k = 0; k < 3; ++k) row[GLIO_TRACK_U_MEAS + k] += in->mvel[3 * a + k];
+    row[GLIO_TRACK_RF_CYCLES] += in->cyc[a];
+  }
+  for (int c = 0; c < nc; ++c) {
+    double *row = &table[c * GLIO_TRACK_NCOL];
+    const double standing = row[GLIO_TRACK_STANDING], agents = row[GLIO_TRACK_AGENTS];
+    for (int k = 0; k < 3; ++k)
+      row[GLIO_TRACK_U_MEAS + k] = standing > 0 ? row[GLIO_TRACK_U_MEAS + k] / standing : NAN;
+    row[GLIO_TRACK_RF_CYCLES] = standing > 0 ? row[GLIO_TRACK_RF_CYCLES] / standing : NAN;
+    row[GLIO_TRACK_FALL_RATE] = agents > 0 ? row[GLIO_TRACK_FALL_RATE] / agents : NAN;
+  }
+}
+
+/* Collective: /summary/tracking from rank 0's table. */
+static gl_err glio_track_write_(glio_file *f, const double *table) {
+  hid_t g = -1, d = -1;
+  const hsize_t dims[2] = {(hsize_t)f->ncond, GLIO_TRACK_NCOL};
+  /* A run killed between writing the summary and the rename leaves one behind. */
+  GL_CALL(glh5_delete(f->h.id, "summary"));
+  GL_CALL(glh5_group_create(f->h.id, "summary", &g));
+  gl_err err = glh5_put(g, "tracking", H5T_NATIVE_DOUBLE, 2, dims, table, f->h.rank == 0, f->h.dxpl);
+  if (!err) err = glh5_object_open(g, "tracking", &d);
+  if (!err) err = glh5_attr_string(d, "columns", "u_cmd, v_cmd, r_cmd, u_measured, v_measured, r_measured, fall_rate, agents_standing, agents, rf_cycles");
+  if (!err) err = glh5_attr_string(d, "units", "m/s, m/s, rad/s, m/s, m/s, rad/s, fraction, count, count, cycles per standing agent in the window; measured = mean over non-fallen agents of each agent's window mean of body-frame base velocity");
+  err = glh5_release(err, &d);
+  return glh5_release(err, &g);
+}
+
+gl_err glio_write_tracking(glio_file *f) {
+  double *table = NULL;
+  glio_track_in_ in = {0};
+  gl_err err = GL_ALLOC(table, (size_t)f->ncond * GLIO_TRACK_NCOL);
+  if (!err && f->h.rank == 0) {
+    err = glio_track_read_(f, &in);
+    if (err)
+      err = gl_error_context(err, "reading /agents back for the tracking summary");
+    else
+      glio_track_fill_(f, &in, table);
+  }
+  glio_track_in_free_(&in);
+  err = gl_agree(f->h.comm, err);
+  if (!err) err = glio_track_write_(f, table);
   free(table);
-  free(cond);
-  free(fell);
-  free(mvel);
-  free(cyc);
   return err;
 }
 
+/* ---- finishing */
+
 gl_err glio_finish(glio_file *f) {
-  gl_err err = glh5_attr_string(f->file, "status", "complete");
-  err = gl_agree(f->comm, err);
-  glio_close_handles_(f);
-  if (!err && f->rank == 0 && rename(f->partial_path, f->final_path) != 0)
-    err = gl_error(GL_ERR_IO, "cannot rename '%s' to '%s': %s", f->partial_path, f->final_path, strerror(errno));
-  err = gl_agree(f->comm, err);
+  gl_err err = gl_agree(f->h.comm, glh5_attr_string(f->h.id, "status", "complete"));
+  /* The close writes the last metadata: a full disk shows here, before anything is renamed. */
+  for (int i = 0; i < GLIO_NLAYERS; ++i) err = glh5_release(err, &f->layer[i]);
+  for (int i = 0; i < A_N; ++i) err = glh5_release(err, &f->agents[i]);
+  gl_err cerr = glh5_close_mpi(&f->h);
+  if (!err) err = cerr;
+  err = gl_agree(f->h.comm, err);
+  if (!err && f->h.rank == 0) err = glh5_commit(f->partial_path, f->final_path);
+  err = gl_agree(f->h.comm, err);
   glio_free_(f);
   return err;
 }
@@ -446,12 +505,12 @@ gl_err glio_finish(glio_file *f) {
 void glio_abort(glio_file *f) { glio_free_(f); }
 
 gl_err glio_read_config(const char *path, char **yaml) {
-  glh5_quiet();
+  hid_t f;
   *yaml = NULL;
-  hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-  if (f < 0) return gl_error(GL_ERR_INPUT, "'%s' exists but is not a readable HDF5 file", path);
+  glh5_quiet();
+  if (glh5_open(&f, path, GLH5_READ) != GL_OK)
+    return gl_error(GL_ERR_INPUT, "'%s' exists but is not a readable HDF5 file", path);
   gl_err err = glh5_attr_read_string(f, "config_yaml", yaml);
-  H5Fclose(f);
-  if (err) return gl_error_context(err, "'%s'", path);
-  return GL_OK;
+  err = glh5_release(err, &f);
+  return err ? gl_error_context(err, "'%s'", path) : GL_OK;
 }

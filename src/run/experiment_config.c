@@ -10,29 +10,6 @@
 #include "gaitlab/core.h"
 #include "gaitlab/experiment.h"
 
-static const glx_layer_info glx_layers_[GLX_NLAYERS] = {
-    {"obs", 176, "authors' observation scale", "actor input: lin vel x2, ang vel x0.25, gravity, commands x(2,2,0.25), joint pos (rad), joint vel x0.05, 140 heights x5; row t is the observation the activity of row t was computed from"},
-    {"mlp", 256, "a.u.", "actor MLP output (after the second ELU)"},
-    {"lstm_h", 128, "a.u.", "actor LSTM hidden state h after the step"},
-    {"lstm_c", 128, "a.u.", "actor LSTM cell state c after the step"},
-    {"gate_fc", 128, "a.u.", "forget-gate term f * c_prev"},
-    {"gate_ig", 128, "a.u.", "input-gate term i * g"},
-    {"mu", 12, "action units (x0.5 rad around the default pose)", "deterministic action (policy mean), Isaac joint order LF, LH, RF, RH x (HAA, HFE, KFE)"},
-    {"torque", 12, "N m", "joint torque applied on the last PD substep, Isaac joint order"},
-    {"foot_force", 4, "N", "world-z contact force per foot, order LF, RF, LH, RH"},
-    {"base_lin_vel", 3, "m/s", "base linear velocity, body frame (x forward, y left, z up)"},
-    {"base_ang_vel", 3, "rad/s", "base angular velocity, body frame"},
-    {"command", 3, "m/s, m/s, rad/s", "command (u, v, r) in effect, SI units (observation scale is x(2, 2, 0.25))"},
-    {"base_pos", 3, "m", "base position, world frame"},
-    {"base_quat", 4, "1", "base orientation quaternion (w, x, y, z)"},
-};
-
-const char *const glx_layer_names[] = {"obs", "mlp", "lstm_h", "lstm_c", "gate_fc", "gate_ig",
-                                       "mu", "torque", "foot_force", "base_lin_vel",
-                                       "base_ang_vel", "command", "base_pos", "base_quat", NULL};
-
-const glx_layer_info *glx_layer_table(void) { return glx_layers_; }
-
 static const char *const glx_perturb_kinds_[] = {"none", "velocity", NULL};
 
 #define K(path, type, field, lo, hi, flags, choices, help) \
@@ -70,7 +47,7 @@ static const glc_key glx_schema_[] = {
     K("perturbation.vy", GLC_REAL, perturb_vy, -10, 10, 0, NULL, "world vy set by the push (m/s)"),
     K("perturbation.random", GLC_REAL, perturb_random, 0, 10, 0, NULL, "add U(-x, x) m/s per agent and axis"),
     K("perturbation.fraction", GLC_REAL, perturb_fraction, 0, 1, 0, NULL, "fraction of copies pushed (lowest copy indices)"),
-    K("record", GLC_STRINGS, record, 0, 0, 0, glx_layer_names, "layers to record (default: all)"),
+    K("record", GLC_STRINGS, record, 0, 0, 0, glio_layer_names, "layers to record (default: all)"),
     K("analysis", GLC_ANY, name, 0, 0, 0, NULL, "analysis block (see gaitlab analyze --help)"),
 };
 #undef K
@@ -224,16 +201,16 @@ gl_err glx_config_bind(const glc_doc *doc, glx_config *c) {
   GL_CALL(glx_default_reals(&c->v));
   GL_CALL(glx_default_reals(&c->r));
   if (c->record.n == 0) {
-    for (int i = 0; i < GLX_NLAYERS; ++i) c->layer_on[i] = 1;
+    for (int i = 0; i < GLIO_NLAYERS; ++i) c->layer_on[i] = 1;
   } else {
     for (int k = 0; k < c->record.n; ++k)
-      for (int i = 0; i < GLX_NLAYERS; ++i)
-        if (strcmp(c->record.v[k], glx_layer_names[i]) == 0) c->layer_on[i] = 1;
+      for (int i = 0; i < GLIO_NLAYERS; ++i)
+        if (strcmp(c->record.v[k], glio_layer_names[i]) == 0) c->layer_on[i] = 1;
   }
   /* Cycle alignment needs foot forces, and the tracking table needs velocities and commands:
    * always record them, they are tiny. */
-  c->layer_on[GLX_FOOT_FORCE] = c->layer_on[GLX_BASE_LIN_VEL] = c->layer_on[GLX_BASE_ANG_VEL] =
-      c->layer_on[GLX_COMMAND] = 1;
+  c->layer_on[GLIO_FOOT_FORCE] = c->layer_on[GLIO_BASE_LIN_VEL] = c->layer_on[GLIO_BASE_ANG_VEL] =
+      c->layer_on[GLIO_COMMAND] = 1;
   c->has_analysis = glc_doc_has(doc, "analysis");
   GL_CALL(glx_fold_aliases(doc, c));
   GL_CALL(glx_expand(doc, c));

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 
@@ -31,7 +32,7 @@ typedef struct glx_group {
   float *h, *c;            /* [W][128] */
   float *mu;               /* [W][12] */
   glp_capture_f cap;       /* [W][dim] each */
-  float *layer[GLX_NLAYERS]; /* [W][nwin][dim] */
+  float *layer[GLIO_NLAYERS]; /* [W][nwin][dim] */
   glio_agent_row *row;     /* [W] */
   double *vel_sum;         /* [W][3] */
   int *nvalid;             /* [W] */
@@ -54,7 +55,7 @@ static void glx_group_free(glx_group *g) {
   free(g->cap.c);
   free(g->cap.gate_fc);
   free(g->cap.gate_ig);
-  for (int i = 0; i < GLX_NLAYERS; ++i) free(g->layer[i]);
+  for (int i = 0; i < GLIO_NLAYERS; ++i) free(g->layer[i]);
   free(g->row);
   free(g->vel_sum);
   free(g->nvalid);
@@ -65,7 +66,7 @@ static void glx_group_free(glx_group *g) {
 }
 
 static gl_err glx_group_alloc(glx_group *g, const glx_config *cfg, int actor_in) {
-  const glx_layer_info *info = glx_layer_table();
+  const glio_layer_info *info = glio_layer_table();
   int W = cfg->batch;
   memset(g, 0, sizeof *g);
   g->W = W;
@@ -81,7 +82,7 @@ static gl_err glx_group_alloc(glx_group *g, const glx_config *cfg, int actor_in)
   GL_CALL(GL_ALLOC(g->cap.c, (size_t)W * GLP_LSTM));
   GL_CALL(GL_ALLOC(g->cap.gate_fc, (size_t)W * GLP_LSTM));
   GL_CALL(GL_ALLOC(g->cap.gate_ig, (size_t)W * GLP_LSTM));
-  for (int i = 0; i < GLX_NLAYERS; ++i)
+  for (int i = 0; i < GLIO_NLAYERS; ++i)
     if (cfg->layer_on[i]) GL_CALL(GL_ALLOC(g->layer[i], (size_t)W * g->nwin * info[i].dim));
   GL_CALL(GL_ALLOC(g->row, W));
   GL_CALL(GL_ALLOC(g->vel_sum, (size_t)W * 3));
@@ -129,6 +130,18 @@ static gl_err glx_load_policy(const glx_config *cfg, MPI_Comm comm, glp_policy *
   return gl_agree(comm, glp_policy_bcast(out, 0, &comm));
 }
 
+/* Rank 0. Writing the output over the policy it was made from would destroy the policy (the
+ * rename at the end replaces whatever file the path names). */
+static gl_err glx_output_not_policy(const glx_config *cfg) {
+  struct stat so, sp;
+  char path[4096];
+  if (strcmp(cfg->policy, "random") == 0 || stat(cfg->output, &so) != 0) return GL_OK;
+  GL_CALL(glx_policy_path(cfg->policy, path, sizeof path));
+  if (stat(path, &sp) == 0 && so.st_dev == sp.st_dev && so.st_ino == sp.st_ino)
+    return gl_error(GL_ERR_INPUT, "output '%s' is the policy file '%s'; choose another output", cfg->output, path);
+  return GL_OK;
+}
+
 static void glx_task_from_config(const glx_config *cfg, gle_task *task) {
   gle_task_defaults(task);
   gle_task_apply_keys(&cfg->task, task);
@@ -138,35 +151,35 @@ static void glx_task_from_config(const glx_config *cfg, gle_task *task) {
 
 /* Record one step's values for row i at window index w. */
 static void glx_record(glx_group *g, const glx_config *cfg, int i, int w, const gle_step_info *in) {
-  const glx_layer_info *L = glx_layer_table();
+  const glio_layer_info *L = glio_layer_table();
 #define PUT(lid, src)                                                          \
   do {                                                                         \
     if (g->layer[lid])                                                         \
       memcpy(g->layer[lid] + ((size_t)i * g->nwin + w) * L[lid].dim, (src),    \
              sizeof(float) * (size_t)L[lid].dim);                              \
   } while (0)
-  PUT(GLX_OBS, g->obs_raw + (size_t)i * GLE_OBS_FULL);
-  PUT(GLX_MLP, g->cap.mlp + (size_t)i * GLP_H2);
-  PUT(GLX_LSTM_H, g->cap.h + (size_t)i * GLP_LSTM);
-  PUT(GLX_LSTM_C, g->cap.c + (size_t)i * GLP_LSTM);
-  PUT(GLX_GATE_FC, g->cap.gate_fc + (size_t)i * GLP_LSTM);
-  PUT(GLX_GATE_IG, g->cap.gate_ig + (size_t)i * GLP_LSTM);
-  PUT(GLX_MU, g->mu + (size_t)i * GLP_NACT);
-  PUT(GLX_TORQUE, in->torque);
-  PUT(GLX_FOOT_FORCE, in->foot_force);
-  PUT(GLX_BASE_LIN_VEL, in->base_lin_vel);
-  PUT(GLX_BASE_ANG_VEL, in->base_ang_vel);
-  PUT(GLX_COMMAND, in->command);
-  PUT(GLX_BASE_POS, in->base_pos);
-  PUT(GLX_BASE_QUAT, in->base_quat);
+  PUT(GLIO_OBS, g->obs_raw + (size_t)i * GLE_OBS_FULL);
+  PUT(GLIO_MLP, g->cap.mlp + (size_t)i * GLP_H2);
+  PUT(GLIO_LSTM_H, g->cap.h + (size_t)i * GLP_LSTM);
+  PUT(GLIO_LSTM_C, g->cap.c + (size_t)i * GLP_LSTM);
+  PUT(GLIO_GATE_FC, g->cap.gate_fc + (size_t)i * GLP_LSTM);
+  PUT(GLIO_GATE_IG, g->cap.gate_ig + (size_t)i * GLP_LSTM);
+  PUT(GLIO_MU, g->mu + (size_t)i * GLP_NACT);
+  PUT(GLIO_TORQUE, in->torque);
+  PUT(GLIO_FOOT_FORCE, in->foot_force);
+  PUT(GLIO_BASE_LIN_VEL, in->base_lin_vel);
+  PUT(GLIO_BASE_ANG_VEL, in->base_ang_vel);
+  PUT(GLIO_COMMAND, in->command);
+  PUT(GLIO_BASE_POS, in->base_pos);
+  PUT(GLIO_BASE_QUAT, in->base_quat);
 #undef PUT
   (void)cfg;
 }
 
 /* Mark window samples w.. of row i invalid (NaN) after a fall. */
 static void glx_invalidate(glx_group *g, int i, int w0) {
-  const glx_layer_info *L = glx_layer_table();
-  for (int l = 0; l < GLX_NLAYERS; ++l) {
+  const glio_layer_info *L = glio_layer_table();
+  for (int l = 0; l < GLIO_NLAYERS; ++l) {
     if (!g->layer[l]) continue;
     float *p = g->layer[l] + ((size_t)i * g->nwin + w0) * L[l].dim;
     size_t n = (size_t)(g->nwin - w0) * L[l].dim;
@@ -302,8 +315,8 @@ static gl_err glx_mark_done(MPI_Comm comm, int nranks, const long long mine[2], 
 
 /* Pointers to rows [lo, ...) of each layer buffer, as glio_write_block expects. */
 static void glx_layer_views(const glx_group *g, int lo, float **view) {
-  const glx_layer_info *L = glx_layer_table();
-  for (int l = 0; l < GLX_NLAYERS; ++l)
+  const glio_layer_info *L = glio_layer_table();
+  for (int l = 0; l < GLIO_NLAYERS; ++l)
     view[l] = g->layer[l] ? g->layer[l] + (size_t)lo * g->nwin * L[l].dim : NULL;
 }
 
@@ -324,6 +337,25 @@ static gl_err glx_output_complete(const glx_config *cfg, int *complete) {
     err = gl_error(GL_ERR_INPUT, "--resume: '%s' exists and was written by a different configuration; move it away or choose another output", cfg->output);
   free(yaml);
   return err;
+}
+
+/* What the recording module needs of the configuration. */
+static void glx_recording_spec(const glx_config *cfg, glio_spec *sp) {
+  memset(sp, 0, sizeof *sp);
+  sp->output = cfg->output;
+  sp->config_yaml = cfg->yaml;
+  sp->name = cfg->name;
+  sp->policy = cfg->policy;
+  sp->seed = cfg->seed;
+  sp->nconditions = cfg->nconditions;
+  sp->cond = cfg->cond;
+  sp->copies = cfg->copies;
+  sp->zip = cfg->zip;
+  sp->nagents = cfg->nagents;
+  sp->record_start = cfg->record_start;
+  sp->record_stop = cfg->record_stop;
+  sp->dt = cfg->task.timestep * cfg->task.decimation;
+  sp->layer_on = cfg->layer_on;
 }
 
 /* One run's state: created by glx_runner_open, released by glx_runner_close. */
@@ -409,7 +441,7 @@ static gl_err glx_runner_block(glx_runner *R, long long round) {
   else
     err = hi > lo ? glx_simulate_group(R->cfg, R->env, R->pol, R->ws, &R->g, gi, lo, hi, &R->fault) : GL_OK;
   GL_CALL(gl_agree(R->comm, err));
-  float *view[GLX_NLAYERS];
+  float *view[GLIO_NLAYERS];
   glx_layer_views(&R->g, lo, view);
   GL_CALL(glio_write_block(R->file, gi * W + lo, hi - lo, view, R->g.row + lo));
   long long mine_range[2] = {gi * W + lo, hi - lo};
@@ -451,6 +483,7 @@ gl_err glx_run(const glx_config *cfg, int resume, int quiet, MPI_Comm comm) {
   MPI_Comm_rank(comm, &R.rank);
   MPI_Comm_size(comm, &R.nranks);
   gl_err err = GL_OK;
+  GL_GOTO(err, gl_agree(comm, R.rank == 0 ? glx_output_not_policy(cfg) : GL_OK), out);
   GL_GOTO(err, glx_runner_build(&R), out);
   if (resume) {
     int complete = 0;
@@ -461,12 +494,15 @@ gl_err glx_run(const glx_config *cfg, int resume, int quiet, MPI_Comm comm) {
       goto out;
     }
   }
-  GL_GOTO(err, glio_open(&R.file, cfg, resume, comm, &R.done), out);
+  glio_spec spec;
+  glx_recording_spec(cfg, &spec);
+  GL_GOTO(err, glio_open(&R.file, &spec, resume, comm, &R.done), out);
   GL_GOTO(err, glx_runner_plan(&R), out);
   GL_GOTO(err, glx_runner_blocks(&R), out);
   GL_GOTO(err, glio_write_tracking(R.file), out);
-  GL_GOTO(err, glio_finish(R.file), out);
+  err = glio_finish(R.file); /* releases the file whatever happens */
   R.file = NULL;
+  if (err) goto out;
   if (!quiet)
     gl_log("gaitlab run: wrote %s in %.1f s (%.0f policy-steps/s)", cfg->output, gl_wtime() - R.t0,
            R.steps_done / (gl_wtime() - R.t0));

@@ -49,7 +49,7 @@ if [ $rc -ne 2 ] || [ "$n" -ne 1 ]; then echo "FAIL two-rank error: rc $rc, $n m
 check missing-policy 2 "nope\.h5" -- "$G" run "$S" --quiet --set policy=nope.h5 --set output=mp.h5
 [ ! -e mp.h5 ] && [ ! -e mp.h5.partial ] || { echo "FAIL missing-policy left a file"; fails=$((fails+1)); }
 # An unwritable output location: I/O error, exit 3, nothing claims to be complete.
-check unwritable 3 "cannot create output file 'no/such/dir/x\.h5\.partial'" -- "$G" run "$S" --quiet --set output=no/such/dir/x.h5
+check unwritable 2 "output 'no/such/dir/x\.h5': directory 'no/such/dir' does not exist" -- "$G" run "$S" --quiet --set output=no/such/dir/x.h5
 # A finished run, and info on it.
 check run 0 "" -- "$MPIEXEC" -n 2 --oversubscribe "$G" run "$S" --quiet --set output=ok.h5
 check info 0 "tracking \(mean body-frame velocity" -- "$G" info ok.h5

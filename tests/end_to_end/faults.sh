@@ -37,7 +37,7 @@ rankfault() { # NAME WANT_RC PATTERN OUTPUT -- cmd...
 rankfault missing-policy 2 "cannot read policy file 'nope.h5'" mp.h5 -- "$MPIEXEC" -n 2 --oversubscribe "$G" run "$Y" --quiet --set policy=nope.h5 --set output=mp.h5
 printf 'not an hdf5 file\n' > bad_policy.h5
 rankfault corrupt-policy 2 "bad_policy\.h5" cp.h5 -- "$MPIEXEC" -n 2 --oversubscribe "$G" run "$Y" --quiet --set policy=bad_policy.h5 --set output=cp.h5
-rankfault unwritable 3 "cannot create output file" nodir/x.h5 -- "$MPIEXEC" -n 2 --oversubscribe "$G" run "$Y" --quiet --set output=nodir/x.h5
+rankfault unwritable 2 "directory 'nodir' does not exist" nodir/x.h5 -- "$MPIEXEC" -n 2 --oversubscribe "$G" run "$Y" --quiet --set output=nodir/x.h5
 rankfault rank1-error 1 "injected fault on rank 1 before block 2" inj.h5 -- env GAITLAB_FAULT=error:1:2 "$MPIEXEC" -n 2 --oversubscribe "$G" run "$Y" --quiet --set output=inj.h5
 [ -e inj.h5.partial ] && echo "ok   rank1-error kept inj.h5.partial for --resume" || fail "rank1-error: no .partial kept"
 [ $fails -eq 0 ] && echo "faults: all ok" || { echo "faults: $fails failures"; exit 1; }

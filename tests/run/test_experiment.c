@@ -32,9 +32,9 @@ static void test_grid_order(void **state) {
   /* foot forces, velocities and commands are always recorded (cycles, tracking table) */
   glx_config_free(&c);
   assert_int_equal(bind("conditions: {u: [1]}\nrecord: [lstm_c]\n", &c), GL_OK);
-  const glx_layer_info *L = glx_layer_table();
+  const glio_layer_info *L = glio_layer_table();
   int on = 0;
-  for (int i = 0; i < GLX_NLAYERS; ++i) {
+  for (int i = 0; i < GLIO_NLAYERS; ++i) {
     on += c.layer_on[i];
     if (strcmp(L[i].name, "foot_force") == 0 || strcmp(L[i].name, "lstm_c") == 0 ||
         strcmp(L[i].name, "command") == 0)
