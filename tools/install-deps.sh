@@ -3,15 +3,16 @@
 # Idempotent: packages already present are left alone, and apt is skipped entirely
 # when nothing is missing (so a warm machine pays nothing).
 set -euo pipefail
-pkgs=(build-essential cmake pkg-config git
+pkgs=(build-essential cmake pkg-config git python3-h5py python3-numpy
       libopenmpi-dev openmpi-bin
       libhdf5-openmpi-dev hdf5-tools
       libscalapack-openmpi-dev libopenblas-dev liblapack-dev
       libmujoco-dev libqhull-dev libgl-dev libopengl-dev
       libyaml-dev librandom123-dev libgsl-dev libcmocka-dev)
-# Optional extras: clang (libFuzzer + sanitizers) and h5py for users' own scripts.
+# python3-h5py: tests craft damaged recordings with it (and users read files with it).
+# Optional extras: clang (libFuzzer + sanitizers).
 if [ "${GAITLAB_EXTRAS:-0}" = 1 ]; then
-  pkgs+=(clang libclang-rt-14-dev python3-h5py python3-numpy)
+  pkgs+=(clang libclang-rt-14-dev)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

@@ -93,6 +93,8 @@ gl_err glh5_group_open(hid_t loc, const char *name, hid_t *group);
 gl_err glh5_object_open(hid_t loc, const char *name, hid_t *obj);
 /* Remove the link `name` of loc when it exists (an earlier run's leftover). */
 gl_err glh5_delete(hid_t loc, const char *name);
+/* Rename the link `from` of loc to `to` (which must not exist). */
+gl_err glh5_move(hid_t loc, const char *from, const char *to);
 /* Names of the groups directly under `group`, in name order; *names malloc'd, every entry
  * too (glh5_free_names). */
 gl_err glh5_list_groups(hid_t group, char ***names, int *n);

@@ -165,6 +165,12 @@ gl_err glh5_delete(hid_t loc, const char *name) {
   return GL_OK;
 }
 
+gl_err glh5_move(hid_t loc, const char *from, const char *to) {
+  if (H5Lmove(loc, from, loc, to, H5P_DEFAULT, H5P_DEFAULT) < 0)
+    return glh5_fail_(GL_ERR_LIB, loc, "object", from, "cannot be renamed to '%s'", to);
+  return GL_OK;
+}
+
 void glh5_free_names(char **names, int n) {
   if (names)
     for (int i = 0; i < n; ++i) free(names[i]);

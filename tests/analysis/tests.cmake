@@ -30,3 +30,4 @@ target_link_libraries(bench_tangling PRIVATE gaitlab_core)
 # analysed files, and the command on two short real runs.
 gaitlab_test(NAME test_align SOURCES ${GAITLAB_TEST_DIR}/test_align.c TIMEOUT 60)
 gaitlab_script_test(NAME align_cli SCRIPT ${GAITLAB_TEST_DIR}/align_cli.sh TIMEOUT 300)
+gaitlab_script_test(NAME analysis_crafted SCRIPT ${GAITLAB_TEST_DIR}/crafted.sh TIMEOUT 300)
