@@ -10,6 +10,7 @@
 #include <cblas.h>
 
 #include "gaitlab/core.h"
+#include "gaitlab/env.h"
 #include "gaitlab/policy.h"
 
 #define H GLP_LSTM
@@ -106,7 +107,7 @@ int main(int argc, char **argv) {
     snprintf(path, sizeof path, "%s/bench/results/policy.json", GAITLAB_SOURCE_DIR);
   }
   glp_policy *p;
-  if (glp_policy_create(&p, 176, 188, 1, 0.01, 0) != GL_OK) {
+  if (glp_policy_create(&p, gle_policy_inputs(), 176, 188, 1, 0.01, 0) != GL_OK) {
     fprintf(stderr, "bench_policy: %s\n", gl_errmsg());
     return 1;
   }

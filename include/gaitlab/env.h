@@ -19,12 +19,17 @@
 
 #include "gaitlab/config.h"
 #include "gaitlab/error.h"
+#include "gaitlab/policy.h"
 #include "gaitlab/rng.h"
 
 #define GLE_NJ 12           /* actuated joints */
 #define GLE_NHEIGHT 140     /* height samples */
 #define GLE_OBS 176         /* actor observation (docs/task_and_training.md §3) */
 #define GLE_OBS_FULL 188    /* + previous action (critic / 188-d variant) */
+
+/* The observation described for the policy module: widths GLE_OBS / GLE_OBS_FULL, the name
+ * of every input and the layout text every policy file carries (obs_names.c). */
+const glp_inputs *gle_policy_inputs(void);
 #define GLE_NFEET 4
 
 enum { GLE_FOOT_LF = 0, GLE_FOOT_RF = 1, GLE_FOOT_LH = 2, GLE_FOOT_RH = 3 }; /* recording order */

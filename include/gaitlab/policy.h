@@ -128,14 +128,27 @@ void glp_norm_merge(glp_norm *n, double count, const double *mean, const double 
 void glp_norm_apply(const glp_norm *n, int B, const float *x, int x_stride, float *out,
                     int out_dim);
 
+/* ---- what the inputs are ---- */
+
+/* The network knows its inputs only by width. The environment that produces them describes
+ * them (env.h: gle_policy_inputs), and the description goes into every policy file
+ * (obs_names, obs_layout) so that a file says what its columns mean. */
+typedef struct glp_inputs {
+  int base;  /* a tower reads the first `base` inputs ... */
+  int full;  /* ... or all `full` of them; the normaliser covers `full` */
+  void (*name)(int j, char *buf, size_t len); /* name of input j < full */
+  const char *layout;                          /* the layout, as text */
+} glp_inputs;
+
 /* ---- the policy object: normaliser + actor + critic + log-std ---- */
 typedef struct glp_policy {
-  int actor_in;      /* 176 (default) or 188 */
-  int critic_in;     /* 188 (default) or 176 */
+  const glp_inputs *in; /* not owned: a static description */
+  int actor_in;      /* in->base or in->full */
+  int critic_in;     /* in->base or in->full */
   glp_layout actor, critic;
   size_t off_actor, off_critic, off_logstd, nparams;
   float *params;     /* owned, nparams */
-  glp_norm norm;     /* over GLE_OBS_FULL = 188 inputs */
+  glp_norm norm;     /* over in->full inputs */
   /* provenance (owned strings, may be NULL): training YAML, git hash, ... */
   char *train_yaml;
   char *git_hash;
@@ -149,17 +162,18 @@ typedef struct glp_policy {
  * U(±1/sqrt(128)) LSTM weights and biases), actor head scaled by head_gain (0.01 keeps
  * initial actions near the default pose), log-std = logstd0. Random numbers come from
  * glr streams keyed by (seed, tensor id). */
-gl_err glp_policy_create(glp_policy **p, int actor_in, int critic_in, uint64_t seed,
-                         double head_gain, double logstd0);
+gl_err glp_policy_create(glp_policy **p, const glp_inputs *in, int actor_in, int critic_in,
+                         uint64_t seed, double head_gain, double logstd0);
 void glp_policy_destroy(glp_policy *p);
 
 /* Self-describing HDF5 policy file (serial I/O; call on one rank and broadcast). Every
  * tensor is a named dataset with its shape; attributes: obs layout, normaliser, provenance. */
 gl_err glp_policy_save(const glp_policy *p, const char *path);
-gl_err glp_policy_load(glp_policy **p, const char *path);
+gl_err glp_policy_load(glp_policy **p, const char *path, const glp_inputs *in);
 /* Broadcast a policy from root (others receive a new object) over an MPI communicator.
  * Collective. On non-root ranks *p is overwritten (pass NULL); a NULL *p on root is an
  * error on every rank. */
-gl_err glp_policy_bcast(glp_policy **p, int root, void *mpi_comm /* MPI_Comm* */);
+gl_err glp_policy_bcast(glp_policy **p, const glp_inputs *in, int root,
+                        void *mpi_comm /* MPI_Comm* */);
 
 #endif

@@ -11,7 +11,6 @@
 #include <unistd.h>
 
 #include "gaitlab/core.h"
-#include "gaitlab/env.h"
 #include "gaitlab/h5.h"
 #include "gaitlab/policy.h"
 #include "gaitlab/rng.h"
@@ -32,20 +31,21 @@ void glp_policy_destroy(glp_policy *p) {
   free(p);
 }
 
-static gl_err check_inputs(int actor_in, int critic_in) {
-  if ((actor_in != GLE_OBS && actor_in != GLE_OBS_FULL) ||
-      (critic_in != GLE_OBS && critic_in != GLE_OBS_FULL))
+static gl_err check_inputs(const glp_inputs *in, int actor_in, int critic_in) {
+  if ((actor_in != in->base && actor_in != in->full) ||
+      (critic_in != in->base && critic_in != in->full))
     return gl_error(GL_ERR_INPUT, "policy inputs must be %d or %d (got actor %d, critic %d)",
-                    GLE_OBS, GLE_OBS_FULL, actor_in, critic_in);
+                    in->base, in->full, actor_in, critic_in);
   return GL_OK;
 }
 
 /* A zeroed policy of the given shape with a fresh normaliser. */
-static gl_err policy_alloc(glp_policy **out, int actor_in, int critic_in) {
+static gl_err policy_alloc(glp_policy **out, const glp_inputs *in, int actor_in, int critic_in) {
   *out = NULL;
-  GL_CALL(check_inputs(actor_in, critic_in));
+  GL_CALL(check_inputs(in, actor_in, critic_in));
   glp_policy *p;
   GL_CALL(GL_ALLOC(p, 1));
+  p->in = in;
   p->actor_in = actor_in;
   p->critic_in = critic_in;
   glp_layout_init(&p->actor, actor_in, GLP_NACT);
@@ -56,7 +56,7 @@ static gl_err policy_alloc(glp_policy **out, int actor_in, int critic_in) {
   p->nparams = p->off_logstd + GLP_NACT;
   gl_err e = GL_OK;
   GL_GOTO(e, GL_ALLOC(p->params, p->nparams), fail);
-  GL_GOTO(e, glp_norm_init(&p->norm, GLE_OBS_FULL), fail);
+  GL_GOTO(e, glp_norm_init(&p->norm, in->full), fail);
   *out = p;
   return GL_OK;
 fail:
@@ -126,11 +126,11 @@ static size_t spec_count(const tensor_spec *t) {
   return (size_t)t->dims[0] * (t->rank == 2 ? (size_t)t->dims[1] : 1);
 }
 
-gl_err glp_policy_create(glp_policy **out, int actor_in, int critic_in, uint64_t seed,
-                         double head_gain, double logstd0) {
+gl_err glp_policy_create(glp_policy **out, const glp_inputs *in, int actor_in, int critic_in,
+                         uint64_t seed, double head_gain, double logstd0) {
   *out = NULL;
   glp_policy *p;
-  GL_CALL(policy_alloc(&p, actor_in, critic_in));
+  GL_CALL(policy_alloc(&p, in, actor_in, critic_in));
   tensor_spec ts[GLP_NTENSORS];
   policy_specs(p, head_gain, ts);
   for (int k = 0; k < GLP_NTENSORS; k++) {
@@ -146,35 +146,6 @@ gl_err glp_policy_create(glp_policy **out, int actor_in, int critic_in, uint64_t
   *out = p;
   return GL_OK;
 }
-
-/* ---- observation layout (docs/task_and_training.md §3) ---- */
-
-static void obs_name(int j, char *buf, size_t len) {
-  static const char *xyz = "xyz", *cmd[3] = {"u", "v", "r"};
-  static const char *legs[4] = {"LF", "LH", "RF", "RH"}, *jn[3] = {"HAA", "HFE", "KFE"};
-  if (j < 3) snprintf(buf, len, "base_lin_vel_%c", xyz[j]);
-  else if (j < 6) snprintf(buf, len, "base_ang_vel_%c", xyz[j - 3]);
-  else if (j < 9) snprintf(buf, len, "projected_gravity_%c", xyz[j - 6]);
-  else if (j < 12) snprintf(buf, len, "command_%s", cmd[j - 9]);
-  else if (j < 24) snprintf(buf, len, "joint_pos_%s_%s", legs[(j - 12) / 3], jn[(j - 12) % 3]);
-  else if (j < 36) snprintf(buf, len, "joint_vel_%s_%s", legs[(j - 24) / 3], jn[(j - 24) % 3]);
-  else if (j < 176) {
-    int k = j - 36, ix = k / 10, iy = k % 10;
-    int xv = ix < 7 ? ix - 8 : ix - 5; /* -8..-2, 2..8 (x 0.1 m) */
-    int yv = iy < 5 ? iy - 5 : iy - 4; /* -5..-1, 1..5 */
-    snprintf(buf, len, "height_x%+.1f_y%+.1f", 0.1 * xv, 0.1 * yv);
-  } else snprintf(buf, len, "prev_action_%s_%s", legs[(j - 176) / 3], jn[(j - 176) % 3]);
-}
-
-static const char *obs_layout_text =
-    "188 inputs, body frame, authors' order and scales: "
-    "[0:3] base_lin_vel x,y,z (x2.0); [3:6] base_ang_vel x,y,z (x0.25); "
-    "[6:9] projected_gravity x,y,z; [9:12] command u,v (x2), r (x0.25); "
-    "[12:24] joint_pos absolute, LF,LH,RF,RH x HAA,HFE,KFE; [24:36] joint_vel (x0.05) same order; "
-    "[36:176] height samples clip(z_base-0.5-h,-1,1)x5, x outer in 0.1*{-8..-2,2..8}, "
-    "y inner in 0.1*{-5..-1,1..5}; [176:188] previous action (raw policy output). "
-    "The actor reads the first actor_in columns, the critic the first critic_in; "
-    "inputs are normalised by normalizer/mean, var: clamp((x-mean)/sqrt(var+1e-5),-5,5).";
 
 /* File format (format_version 1):
  *   /  attributes format = "gaitlab-policy", format_version, actor_in, critic_in,
@@ -200,16 +171,19 @@ static gl_err save_contents(const glp_policy *p, hid_t f) {
                             "gates i,f,g,o) Linear(128,out); actor out 12 = mu, critic out 1 = "
                             "value; policy Normal(mu, exp(logstd)); weights [out][in] like "
                             "PyTorch"));
-  GL_CALL(glh5_attr_string(f, "obs_layout", obs_layout_text));
+  GL_CALL(glh5_attr_string(f, "obs_layout", p->in->layout));
   GL_CALL(glh5_attr_string(f, "gaitlab_version", gl_version()));
 
-  /* names of the 188 inputs as a dataset of fixed-length strings */
+  /* names of the inputs as a dataset of fixed-length strings */
   {
     enum { NAMELEN = 32 };
-    char names[GLE_OBS_FULL][NAMELEN];
-    memset(names, 0, sizeof names);
-    for (int j = 0; j < GLE_OBS_FULL; j++) obs_name(j, names[j], NAMELEN);
-    GL_CALL(glh5_write_strings(f, "obs_names", &names[0][0], GLE_OBS_FULL, NAMELEN));
+    char *names = NULL;
+    const int n = p->in->full;
+    GL_CALL(gl_calloc((void **)&names, (size_t)n, NAMELEN));
+    for (int j = 0; j < n; j++) p->in->name(j, names + (size_t)j * NAMELEN, NAMELEN);
+    gl_err e = glh5_write_strings(f, "obs_names", names, (hsize_t)n, NAMELEN);
+    free(names);
+    GL_CALL(e);
   }
 
   tensor_spec ts[GLP_NTENSORS];
@@ -271,7 +245,7 @@ static gl_err r_data(hid_t f, const char *name, hid_t mtype, int rank, const hsi
   return glh5_read(f, name, mtype, rank, dims, v, H5P_DEFAULT);
 }
 
-static gl_err load_contents(hid_t f, const char *path, glp_policy **out) {
+static gl_err load_contents(hid_t f, const char *path, const glp_inputs *in, glp_policy **out) {
   char *fmt = NULL;
   gl_err e = glh5_attr_read_string(f, "format", &fmt);
   if (e != GL_OK)
@@ -291,12 +265,12 @@ static gl_err load_contents(hid_t f, const char *path, glp_policy **out) {
   if ((e = r_attr_int(f, "actor_in", &ain)) != GL_OK ||
       (e = r_attr_int(f, "critic_in", &cin)) != GL_OK)
     return gl_error_context(e, "policy file '%s'", path);
-  if (check_inputs(ain, cin) != GL_OK)
+  if (check_inputs(in, ain, cin) != GL_OK)
     return gl_error(GL_ERR_INPUT, "policy file '%s': inputs must be %d or %d (got actor %d, "
-                    "critic %d)", path, GLE_OBS, GLE_OBS_FULL, ain, cin);
+                    "critic %d)", path, in->base, in->full, ain, cin);
 
   glp_policy *p;
-  GL_CALL(policy_alloc(&p, ain, cin));
+  GL_CALL(policy_alloc(&p, in, ain, cin));
   tensor_spec ts[GLP_NTENSORS];
   policy_specs(p, 1.0, ts);
   for (int k = 0; k < GLP_NTENSORS; k++)
@@ -347,13 +321,13 @@ fail:
   return e;
 }
 
-gl_err glp_policy_load(glp_policy **out, const char *path) {
+gl_err glp_policy_load(glp_policy **out, const char *path, const glp_inputs *in) {
   *out = NULL;
   if (access(path, R_OK) != 0)
     return gl_error(GL_ERR_INPUT, "cannot read policy file '%s': %s", path, strerror(errno));
   hid_t f;
   GL_CALL(glh5_open(&f, path, GLH5_READ));
-  gl_err e = load_contents(f, path, out);
+  gl_err e = load_contents(f, path, in, out);
   e = glh5_release(e, &f);
   if (e && *out) {
     glp_policy_destroy(*out);
@@ -377,7 +351,7 @@ static gl_err bcast(void *buf, size_t count, MPI_Datatype t, int root, MPI_Comm 
   return GL_OK;
 }
 
-gl_err glp_policy_bcast(glp_policy **pp, int root, void *mpi_comm) {
+gl_err glp_policy_bcast(glp_policy **pp, const glp_inputs *in, int root, void *mpi_comm) {
   MPI_Comm comm = *(MPI_Comm *)mpi_comm;
   int rank;
   MPI_Comm_rank(comm, &rank);
@@ -403,7 +377,7 @@ gl_err glp_policy_bcast(glp_policy **pp, int root, void *mpi_comm) {
   if (!hdr[0]) return gl_error(GL_ERR_INTERNAL, "glp_policy_bcast: no policy on root %d", root);
   gl_err e = GL_OK;
   if (rank != root) {
-    e = policy_alloc(&p, (int)hdr[1], (int)hdr[2]);
+    e = policy_alloc(&p, in, (int)hdr[1], (int)hdr[2]);
     if (e == GL_OK && hdr[4] && !(p->train_yaml = calloc((size_t)hdr[4], 1)))
       e = gl_error(GL_ERR_NOMEM, "out of memory receiving the policy");
     if (e == GL_OK && hdr[5] && !(p->git_hash = calloc((size_t)hdr[5], 1)))

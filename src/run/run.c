@@ -119,15 +119,15 @@ static gl_err glx_load_policy(const glx_config *cfg, MPI_Comm comm, glp_policy *
   gl_err err = GL_OK;
   if (strcmp(cfg->policy, "random") == 0) {
     /* Untrained stand-in, identical on every rank because its weights come from the seed. */
-    return gl_agree(comm, glp_policy_create(out, GLE_OBS, GLE_OBS_FULL, (uint64_t)cfg->seed, 0.01, 0.0));
+    return gl_agree(comm, glp_policy_create(out, gle_policy_inputs(), GLE_OBS, GLE_OBS_FULL, (uint64_t)cfg->seed, 0.01, 0.0));
   }
   if (rank == 0) {
     char path[4096];
     err = glx_policy_path(cfg->policy, path, sizeof path);
-    if (!err) err = glp_policy_load(out, path);
+    if (!err) err = glp_policy_load(out, path, gle_policy_inputs());
   }
   GL_CALL(gl_agree(comm, err));
-  return gl_agree(comm, glp_policy_bcast(out, 0, &comm));
+  return gl_agree(comm, glp_policy_bcast(out, gle_policy_inputs(), 0, &comm));
 }
 
 /* Rank 0. Writing the output over the policy it was made from would destroy the policy (the

@@ -160,7 +160,7 @@ static gl_err train_build(train_run *R, const gle_task *task) {
   const glt_config *c = R->cfg;
   int size;
   MPI_Comm_size(R->comm, &size);
-  gl_err err = glp_policy_create(&R->pol, c->actor_in, c->critic_in, (uint64_t)c->seed,
+  gl_err err = glp_policy_create(&R->pol, gle_policy_inputs(), c->actor_in, c->critic_in, (uint64_t)c->seed,
                                  c->head_gain, c->logstd_init);
   if (!err) {
     int64_t first, end;

@@ -11,6 +11,7 @@
 #include <cblas.h>
 #include <cmocka.h>
 
+#include "gaitlab/env.h"
 #include "gaitlab/policy.h"
 #include "gaitlab/rng.h"
 
@@ -124,7 +125,7 @@ static void run_batch(const glp_policy *p, glp_infer_ws_f *ws, const agents *a, 
 static void test_step_batch_invariance(void **state) {
   (void)state;
   glp_policy *p;
-  assert_int_equal(glp_policy_create(&p, 176, 188, 42, 1.0, 0.0), GL_OK);
+  assert_int_equal(glp_policy_create(&p, gle_policy_inputs(), 176, 188, 42, 1.0, 0.0), GL_OK);
   const int N = 4 * PAD;
   agents a;
   agents_init(&a, N, 176, 9);
@@ -190,7 +191,7 @@ static void test_step_batch_invariance(void **state) {
 static void test_step_matches_seq(void **state) {
   (void)state;
   glp_policy *p;
-  assert_int_equal(glp_policy_create(&p, 188, 188, 3, 1.0, 0.0), GL_OK);
+  assert_int_equal(glp_policy_create(&p, gle_policy_inputs(), 188, 188, 3, 1.0, 0.0), GL_OK);
   const int B = 20;
   agents a;
   agents_init(&a, B, 188, 4);

@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "gaitlab/env.h"
 #include "gaitlab/policy.h"
 
 static void test_bcast(void **state) {
@@ -23,7 +24,7 @@ static void test_bcast(void **state) {
   for (int i = 0; i < 5 * 188; i++) x[i] = (float)cos(0.11 * i);
   /* what root holds: trained-looking state every rank can reproduce locally to compare */
   glp_policy *expect;
-  assert_int_equal(glp_policy_create(&expect, 176, 188, 77, 0.01, -0.25), GL_OK);
+  assert_int_equal(glp_policy_create(&expect, gle_policy_inputs(), 176, 188, 77, 0.01, -0.25), GL_OK);
   for (size_t i = 0; i < expect->nparams; i += 1001) expect->params[i] += 0.5f;
   glp_norm_update(&expect->norm, 5, x, 188);
   expect->train_yaml = strdup("train: {seed: 77}\n");
@@ -35,7 +36,7 @@ static void test_bcast(void **state) {
 
   glp_policy *p = NULL;
   if (rank == root) {
-    assert_int_equal(glp_policy_create(&p, 176, 188, 77, 0.01, -0.25), GL_OK);
+    assert_int_equal(glp_policy_create(&p, gle_policy_inputs(), 176, 188, 77, 0.01, -0.25), GL_OK);
     for (size_t i = 0; i < p->nparams; i += 1001) p->params[i] += 0.5f;
     glp_norm_update(&p->norm, 5, x, 188);
     p->train_yaml = strdup(expect->train_yaml);
@@ -46,7 +47,7 @@ static void test_bcast(void **state) {
     p->iterations = 11;
   }
   glp_policy *root_p = p;
-  assert_int_equal(glp_policy_bcast(&p, root, &comm), GL_OK);
+  assert_int_equal(glp_policy_bcast(&p, gle_policy_inputs(), root, &comm), GL_OK);
   assert_non_null(p);
   if (rank == root) assert_ptr_equal(p, root_p);
   assert_int_equal(p->actor_in, 176);
@@ -64,7 +65,7 @@ static void test_bcast(void **state) {
 
   /* a root without a policy is an error on every rank, not a hang */
   p = NULL;
-  assert_int_equal(glp_policy_bcast(&p, 0, &comm), GL_ERR_INTERNAL);
+  assert_int_equal(glp_policy_bcast(&p, gle_policy_inputs(), 0, &comm), GL_ERR_INTERNAL);
   assert_null(p);
   glp_policy_destroy(expect);
 }

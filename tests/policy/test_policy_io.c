@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "gaitlab/env.h"
 #include "gaitlab/policy.h"
 
 static char path[256], path2[256];
@@ -43,7 +44,7 @@ static void block_stats(const float *v, size_t n, double *mx, double *ms) {
 static void test_create_init(void **state) {
   (void)state;
   glp_policy *p, *q, *r;
-  assert_int_equal(glp_policy_create(&p, 176, 188, 1234, 0.01, -0.5), GL_OK);
+  assert_int_equal(glp_policy_create(&p, gle_policy_inputs(), 176, 188, 1234, 0.01, -0.5), GL_OK);
   assert_int_equal(p->nparams, p->actor.n + p->critic.n + 12);
   assert_int_equal(p->off_critic, p->actor.n);
   const float *A = p->params + p->off_actor, *C = p->params + p->off_critic;
@@ -77,22 +78,22 @@ static void test_create_init(void **state) {
   for (int j = 0; j < 12; j++) assert_true(p->params[p->off_logstd + j] == -0.5f);
   /* actor and critic towers differ; same seed reproduces, another seed does not */
   assert_true(memcmp(A + p->actor.W2, C + p->critic.W2, 4 * 256 * 512) != 0);
-  assert_int_equal(glp_policy_create(&q, 176, 188, 1234, 0.01, -0.5), GL_OK);
-  assert_int_equal(glp_policy_create(&r, 176, 188, 1235, 0.01, -0.5), GL_OK);
+  assert_int_equal(glp_policy_create(&q, gle_policy_inputs(), 176, 188, 1234, 0.01, -0.5), GL_OK);
+  assert_int_equal(glp_policy_create(&r, gle_policy_inputs(), 176, 188, 1235, 0.01, -0.5), GL_OK);
   assert_memory_equal(p->params, q->params, sizeof(float) * p->nparams);
   assert_true(memcmp(p->params, r->params, sizeof(float) * 1000) != 0);
   assert_true(p->norm.dim == 188 && p->norm.count == 1);
   glp_policy_destroy(p);
   glp_policy_destroy(q);
   glp_policy_destroy(r);
-  assert_int_equal(glp_policy_create(&p, 177, 188, 1, 1, 0), GL_ERR_INPUT);
+  assert_int_equal(glp_policy_create(&p, gle_policy_inputs(), 177, 188, 1, 1, 0), GL_ERR_INPUT);
   assert_null(p);
 }
 
 static void test_roundtrip(void **state) {
   (void)state;
   glp_policy *p, *q;
-  assert_int_equal(glp_policy_create(&p, 188, 176, 99, 0.01, 0.0), GL_OK);
+  assert_int_equal(glp_policy_create(&p, gle_policy_inputs(), 188, 176, 99, 0.01, 0.0), GL_OK);
   float x[3 * 188];
   for (int i = 0; i < 3 * 188; i++) x[i] = (float)sin(0.37 * i);
   glp_norm_update(&p->norm, 3, x, 188);
@@ -105,7 +106,7 @@ static void test_roundtrip(void **state) {
   p->wall_seconds = 123.25;
   p->iterations = 7;
   assert_int_equal(glp_policy_save(p, path), GL_OK);
-  assert_int_equal(glp_policy_load(&q, path), GL_OK);
+  assert_int_equal(glp_policy_load(&q, path, gle_policy_inputs()), GL_OK);
   assert_int_equal(q->actor_in, 188);
   assert_int_equal(q->critic_in, 176);
   assert_int_equal(q->nparams, p->nparams);
@@ -154,7 +155,7 @@ static void test_roundtrip(void **state) {
 
 static void expect_load_error(const char *file, gl_err code, const char *needle) {
   glp_policy *q = (glp_policy *)1;
-  gl_err e = glp_policy_load(&q, file);
+  gl_err e = glp_policy_load(&q, file, gle_policy_inputs());
   printf("load '%s': %s\n", file, gl_errmsg());
   assert_int_equal(e, code);
   assert_null(q);
@@ -165,7 +166,7 @@ static void expect_load_error(const char *file, gl_err code, const char *needle)
 static void test_load_errors(void **state) {
   (void)state;
   glp_policy *p;
-  assert_int_equal(glp_policy_create(&p, 176, 188, 5, 0.01, 0.0), GL_OK);
+  assert_int_equal(glp_policy_create(&p, gle_policy_inputs(), 176, 188, 5, 0.01, 0.0), GL_OK);
   assert_int_equal(glp_policy_save(p, path), GL_OK);
 
   /* missing file */
