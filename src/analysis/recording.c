@@ -257,36 +257,36 @@ done:
 
 /* Exact tangling of every valid raw sample of all agents (z-scored with pooled global
  * statistics, backward derivative within each agent's trace). */
-static gl_err gla_rec_raw_(const glh5_file *h, hid_t pg, const gla_rec *r, const float *x, int D,
-                           const gla_config *c) {
-  int64_t nloc = 0;
-  for (int i = 0; i < r->na; ++i) nloc += r->nvalid[r->a0 + i];
-  int64_t N = 0;
-  for (int a = 0; a < r->A; ++a) N += r->nvalid[a];
-  double *z = NULL, *cs = NULL, *mean = NULL, *scale = NULL, *xall = NULL, *xt = NULL;
-  int64_t *br = NULL, *label = NULL;
-  size_t *seg = NULL;
-  int *counts = NULL, *displs = NULL;
-  gla_pca p = {0};
+/* ---- raw (not cycle-averaged) tangling: the steps of gla_rec_raw_ */
+
+/* This rank's valid samples as doubles, agent-major: z [nloc x D], br[i] rows of agent i. */
+static gl_err gla_raw_local_(const gla_rec *r, const float *x, int D, double **z, int64_t **br,
+                             int64_t *nloc) {
+  *nloc = 0;
+  for (int i = 0; i < r->na; ++i) *nloc += r->nvalid[r->a0 + i];
+  GL_CALL(GL_ALLOC(*z, (size_t)(*nloc ? *nloc : 1) * (size_t)D));
+  GL_CALL(GL_ALLOC(*br, r->na ? r->na : 1));
+  size_t o = 0;
+  for (int i = 0; i < r->na; ++i) {
+    int nv = r->nvalid[r->a0 + i];
+    (*br)[i] = nv;
+    for (size_t j = 0; j < (size_t)nv * (size_t)D; ++j)
+      (*z)[o + j] = (double)x[(size_t)i * (size_t)r->W * (size_t)D + j];
+    o += (size_t)nv * (size_t)D;
+  }
+  return GL_OK;
+}
+
+/* Pooled mean and variance (ddof 0) over the N samples of all ranks, one reproducible term
+ * per agent (exact sums, so any rank count gives the same bits); then z-score in place. */
+static gl_err gla_raw_zscore_(const glh5_file *h, const gla_rec *r, double *z, const int64_t *br,
+                              int64_t nloc, int D, int64_t N) {
+  double *cs = NULL, *mean = NULL, *scale = NULL;
   gla_rsum rs = {0};
-  hid_t g = -1;
   gl_err err = GL_OK;
-  GL_GOTO(err, GL_ALLOC(z, (size_t)(nloc ? nloc : 1) * (size_t)D), done);
   GL_GOTO(err, GL_ALLOC(cs, (size_t)(r->na ? r->na : 1) * (size_t)D), done);
   GL_GOTO(err, GL_ALLOC(mean, D), done);
   GL_GOTO(err, GL_ALLOC(scale, D), done);
-  GL_GOTO(err, GL_ALLOC(br, r->na ? r->na : 1), done);
-  {
-    size_t o = 0;
-    for (int i = 0; i < r->na; ++i) {
-      int nv = r->nvalid[r->a0 + i];
-      br[i] = nv;
-      for (size_t j = 0; j < (size_t)nv * (size_t)D; ++j)
-        z[o + j] = (double)x[(size_t)i * (size_t)r->W * (size_t)D + j];
-      o += (size_t)nv * (size_t)D;
-    }
-  }
-  /* pooled mean and variance (ddof 0), one reproducible term per agent */
   for (int pass = 0; pass < 2; ++pass) {
     memset(cs, 0, (size_t)(r->na ? r->na : 1) * (size_t)D * sizeof *cs);
     const double *p0 = z;
@@ -315,6 +315,64 @@ static gl_err gla_rec_raw_(const glh5_file *h, hid_t pg, const gla_rec *r, const
       double *v = z + (size_t)i * (size_t)D + (size_t)j;
       *v = scale[j] > 0 ? (*v - mean[j]) / scale[j] : 0.0;
     }
+done:
+  gla_rsum_free(&rs);
+  free(cs);
+  free(mean);
+  free(scale);
+  return err;
+}
+
+/* Every rank's rows [N x dx], in rank (= agent) order, for the all-pairs computation. */
+static gl_err gla_raw_replicate_(const glh5_file *h, const double *xl, int64_t nloc, int dx,
+                                 int64_t N, double **xall) {
+  int *counts = NULL, *displs = NULL;
+  gl_err err = GL_OK;
+  GL_GOTO(err, GL_ALLOC(counts, h->size), done);
+  GL_GOTO(err, GL_ALLOC(displs, h->size), done);
+  GL_GOTO(err, GL_ALLOC(*xall, (size_t)(N ? N : 1) * (size_t)dx), done);
+  int mine = (int)(nloc * dx), tot = 0;
+  GL_MPI_GOTO(err, MPI_Allgather(&mine, 1, MPI_INT, counts, 1, MPI_INT, h->comm), done);
+  for (int i = 0; i < h->size; ++i) {
+    displs[i] = tot;
+    tot += counts[i];
+  }
+  GL_MPI_GOTO(err, MPI_Allgatherv(xl, mine, MPI_DOUBLE, *xall, counts, displs, MPI_DOUBLE, h->comm), done);
+done:
+  free(counts);
+  free(displs);
+  return err;
+}
+
+/* seg [A + 1]: each agent's first row; label [N]: the agent of each row. */
+static gl_err gla_raw_segments_(const gla_rec *r, int64_t N, size_t **seg, int64_t **label) {
+  GL_CALL(GL_ALLOC(*seg, (size_t)r->A + 1));
+  GL_CALL(GL_ALLOC(*label, N ? N : 1));
+  size_t o = 0;
+  for (int a = 0; a < r->A; ++a) {
+    (*seg)[a] = o;
+    for (int t = 0; t < r->nvalid[a]; ++t) (*label)[o + (size_t)t] = a;
+    o += (size_t)r->nvalid[a];
+  }
+  (*seg)[r->A] = o;
+  return GL_OK;
+}
+
+/* Tangling of every valid sample of every agent (the raw data the authors could not reach):
+ * z-scored with pooled statistics, optionally projected onto the top PCs, then the blocked
+ * all-pairs computation over the replicated rows; writes tangling_raw/. */
+static gl_err gla_rec_raw_(const glh5_file *h, hid_t pg, const gla_rec *r, const float *x, int D,
+                           const gla_config *c) {
+  int64_t N = 0, nloc = 0;
+  for (int a = 0; a < r->A; ++a) N += r->nvalid[a];
+  double *z = NULL, *xall = NULL, *xt = NULL;
+  int64_t *br = NULL, *label = NULL;
+  size_t *seg = NULL;
+  gla_pca p = {0};
+  hid_t g = -1;
+  gl_err err = GL_OK;
+  GL_GOTO(err, gla_raw_local_(r, x, D, &z, &br, &nloc), done);
+  GL_GOTO(err, gla_raw_zscore_(h, r, z, br, nloc, D, N), done);
   int dx = D;
   double *xl = z;
   if (c->space == GLA_SPACE_PCS) {
@@ -329,30 +387,8 @@ static gl_err gla_rec_raw_(const glh5_file *h, hid_t pg, const gla_rec *r, const
     }
     xl = xt;
   }
-  /* replicate the rows for the all-pairs computation */
-  GL_GOTO(err, GL_ALLOC(counts, h->size), done);
-  GL_GOTO(err, GL_ALLOC(displs, h->size), done);
-  GL_GOTO(err, GL_ALLOC(xall, (size_t)(N ? N : 1) * (size_t)dx), done);
-  {
-    int mine = (int)(nloc * dx), tot = 0;
-    GL_MPI_GOTO(err, MPI_Allgather(&mine, 1, MPI_INT, counts, 1, MPI_INT, h->comm), done);
-    for (int i = 0; i < h->size; ++i) {
-      displs[i] = tot;
-      tot += counts[i];
-    }
-    GL_MPI_GOTO(err, MPI_Allgatherv(xl, mine, MPI_DOUBLE, xall, counts, displs, MPI_DOUBLE, h->comm), done);
-  }
-  GL_GOTO(err, GL_ALLOC(seg, (size_t)r->A + 1), done);
-  GL_GOTO(err, GL_ALLOC(label, N ? N : 1), done);
-  {
-    size_t o = 0;
-    for (int a = 0; a < r->A; ++a) {
-      seg[a] = o;
-      for (int t = 0; t < r->nvalid[a]; ++t) label[o + (size_t)t] = a;
-      o += (size_t)r->nvalid[a];
-    }
-    seg[r->A] = o;
-  }
+  GL_GOTO(err, gla_raw_replicate_(h, xl, nloc, dx, N, &xall), done);
+  GL_GOTO(err, gla_raw_segments_(r, N, &seg, &label), done);
   free(z);
   z = NULL;
   GL_GOTO(err, glh5_group_create(pg, "tangling_raw", &g), done);
@@ -360,19 +396,13 @@ static gl_err gla_rec_raw_(const glh5_file *h, hid_t pg, const gla_rec *r, const
   GL_GOTO(err, glh5_attr_string(g, "rows", "every valid window sample of every agent, agent-major (agent[i] names it); z-scored with pooled statistics (ddof 0); derivative within each agent's trace"), done);
 done:
   err = glh5_release(err, &g);
-  gla_rsum_free(&rs);
   gla_pca_free(&p);
   free(z);
-  free(cs);
-  free(mean);
-  free(scale);
   free(xall);
   free(xt);
   free(br);
   free(label);
   free(seg);
-  free(counts);
-  free(displs);
   return err;
 }
 
