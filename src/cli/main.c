@@ -2,6 +2,7 @@
 #include <cblas.h>
 #include <mpi.h>
 #include <stdio.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -130,6 +131,9 @@ int main(int argc, char **argv) {
       err = cmd->fn(&args, comm);
     }
   }
+  /* A report redirected to a full disk must not exit 0: stdout's errors are errors. */
+  if (!err && (fflush(stdout) != 0 || ferror(stdout)))
+    err = gl_error(GL_ERR_IO, "cannot write to standard output: %s", strerror(errno));
   if (err && !gl_error_is_remote() && (rank == 0 || !local_only)) {
     fprintf(stderr, "gaitlab: error: %s\n", gl_errmsg());
     fflush(stderr);

@@ -5,12 +5,28 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "gaitlab/core.h"
 #include "h5/h5_internal.h"
 
 void glh5_quiet(void) { H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
+
+/* An existing file to read (or update) must be a regular HDF5 file: a FIFO would block
+ * H5Fis_hdf5 forever, and a directory or device deserves its own message. */
+static gl_err glh5_check_input_(const char *path, glh5_mode mode) {
+  struct stat st;
+  if (stat(path, &st) != 0) return gl_error(GL_ERR_INPUT, "'%s': %s", path, strerror(errno));
+  if (!S_ISREG(st.st_mode))
+    return gl_error(GL_ERR_INPUT, "'%s' is not a regular file (%s); an HDF5 file is expected", path,
+                    S_ISDIR(st.st_mode) ? "a directory" : S_ISFIFO(st.st_mode) ? "a FIFO" : "a device or special file");
+  if (access(path, mode == GLH5_RDWR ? R_OK | W_OK : R_OK) != 0)
+    return gl_error(mode == GLH5_RDWR ? GL_ERR_IO : GL_ERR_INPUT, "'%s': %s%s", path, strerror(errno),
+                    mode == GLH5_RDWR ? " (it is written in place)" : "");
+  if (H5Fis_hdf5(path) <= 0) return gl_error(GL_ERR_INPUT, "'%s' is not an HDF5 file", path);
+  return GL_OK;
+}
 
 gl_err glh5_open(hid_t *file, const char *path, glh5_mode mode) {
   glh5_quiet();
@@ -20,13 +36,12 @@ gl_err glh5_open(hid_t *file, const char *path, glh5_mode mode) {
     if (*file < 0) return gl_error(GL_ERR_IO, "cannot create HDF5 file '%s'", path);
     return GL_OK;
   }
+  GL_CALL(glh5_check_input_(path, mode));
   if (mode == GLH5_RDWR) {
     *file = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
     if (*file < 0) return gl_error(GL_ERR_IO, "cannot open HDF5 file '%s' for writing", path);
     return GL_OK;
   }
-  if (access(path, R_OK) != 0) return gl_error(GL_ERR_INPUT, "'%s': %s", path, strerror(errno));
-  if (H5Fis_hdf5(path) <= 0) return gl_error(GL_ERR_INPUT, "'%s' is not an HDF5 file", path);
   *file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
   if (*file < 0) return gl_error(GL_ERR_INPUT, "'%s': cannot open as HDF5 (truncated or corrupt?)", path);
   return GL_OK;
@@ -38,6 +53,7 @@ gl_err glh5_open_mpi(glh5_file *f, const char *path, glh5_mode mode, MPI_Comm co
   f->comm = comm;
   GL_MPI(MPI_Comm_rank(comm, &f->rank));
   GL_MPI(MPI_Comm_size(comm, &f->size));
+  if (mode != GLH5_CREATE) GL_CALL(glh5_check_input_(path, mode));
   hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
   if (fapl < 0 || H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL) < 0 ||
       H5Pset_all_coll_metadata_ops(fapl, 1) < 0 || H5Pset_coll_metadata_write(fapl, 1) < 0) {

@@ -54,4 +54,19 @@ check unwritable 2 "output 'no/such/dir/x\.h5': directory 'no/such/dir' does not
 check run 0 "" -- "$MPIEXEC" -n 2 --oversubscribe "$G" run "$S" --quiet --set output=ok.h5
 check info 0 "tracking \(mean body-frame velocity" -- "$G" info ok.h5
 check info-notfile 2 "is missing or unreadable|not an HDF5 file" -- "$G" info "$B/typo.yaml"
+# Inputs that are not regular HDF5 files: one line, exit 2, never a hang (a FIFO would
+# block a reader that opens it).
+mkfifo fifo.h5
+check policy-fifo 2 "'fifo\.h5' is not a regular file \(a FIFO\)" -- timeout 20 "$G" run "$S" --quiet --set policy=fifo.h5 --set output=f.h5
+check analyze-fifo 2 "'fifo\.h5' is not a regular file \(a FIFO\)" -- timeout 20 "$G" analyze fifo.h5
+check analyze-missing 2 "'nothere\.h5': No such file or directory" -- "$G" analyze nothere.h5
+printf 'plain text\n' > text.h5
+check analyze-not-hdf5 2 "'text\.h5' is not an HDF5 file" -- "$G" analyze text.h5
+check analyze-directory 2 "'\.' is not a regular file \(a directory\)" -- "$G" analyze .
+# Standard output that cannot be written is an I/O error (exit 3), not success.
+if [ -w /dev/full ]; then
+  out=$("$G" info ok.h5 2>&1 >/dev/full); rc=$?
+  [ $rc -eq 3 ] && grep -q "cannot write to standard output: No space left on device" <<<"$out" \
+    && echo "ok   stdout-full" || { echo "FAIL stdout-full: exit $rc: $out"; fails=$((fails+1)); }
+fi
 [ $fails -eq 0 ] && echo "cli: all ok" || { echo "cli: $fails failures"; exit 1; }
