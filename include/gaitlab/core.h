@@ -55,6 +55,18 @@ void gl_library_versions(char *buf, size_t len); /* "mujoco 2.2.2; hdf5 1.10.8; 
  * paths tried when absent. */
 gl_err gl_resource_path(const char *relative, char *out, size_t outlen);
 
+/* An exclusive lock on <target>.lock for as long as one process writes target (a run's
+ * output, a file being analysed): a second writer gets GL_ERR_IO naming both files instead
+ * of corrupting the first one's work. flock locks die with their process, so a killed job
+ * leaves at most an unlocked file that the next one takes over; a release removes it. */
+typedef struct gl_lock {
+  int fd;     /* -1 when not held */
+  char *path; /* <target>.lock */
+} gl_lock;
+#define GL_LOCK_NONE {-1, NULL}
+gl_err gl_lock_take(gl_lock *l, const char *target);
+void gl_lock_release(gl_lock *l);
+
 /* mkdir -p: create `dir` and its missing parents; GL_ERR_IO naming the part that cannot be
  * created, or `dir` when it exists but is not a directory. */
 gl_err gl_mkdir_p(const char *dir);

@@ -503,6 +503,29 @@ done:
   return err;
 }
 
+/* Rank 0: the analysis writes into the recording, so it holds the recording's lock. */
+static gl_err gla_rec_lock_(const char *h5path, gl_lock *lock) {
+  /* A run writes <output>.partial under the lock of <output>. */
+  size_t n = strlen(h5path);
+  if (n > 8 && strcmp(h5path + n - 8, ".partial") == 0)
+    return gl_error(GL_ERR_INPUT, "'%s' is the unfinished output of a run; finish it with gaitlab run --resume, then analyse the file it renames it to", h5path);
+  return gl_lock_take(lock, h5path);
+}
+
+/* Only a finished recording is analysed: in an interrupted one, agents that were never
+ * written hold whatever the disk held (datasets are created without fill). */
+static gl_err gla_rec_complete_(const glh5_file *h, const char *h5path) {
+  int has = 0;
+  GL_CALL(glh5_attr_exists(h->id, "status", &has));
+  if (!has) return GL_OK; /* not written by gaitlab run (the layout is still checked) */
+  char *st = NULL;
+  GL_CALL(glh5_attr_read_string(h->id, "status", &st));
+  gl_err err = strcmp(st, "complete") == 0 ? GL_OK
+               : gl_error(GL_ERR_INPUT, "'%s' is an unfinished recording (status '%s'); finish it with gaitlab run --resume first", h5path, st);
+  free(st);
+  return err;
+}
+
 static const char *gla_default_populations_[] = {"obs", "lstm_c", "lstm_h", "mlp", "mu"};
 
 gl_err gla_analyze_file_to(const char *h5path, const char *out_path, const gla_config *c,
@@ -514,9 +537,19 @@ gl_err gla_analyze_file_to(const char *h5path, const char *out_path, const gla_c
   gla_rec r;
   memset(&r, 0, sizeof r);
   hid_t top = -1;
-  gl_err err = gl_agree(comm, glh5_open_mpi(&h, h5path, GLH5_RDWR, comm));
+  gl_lock lock = GL_LOCK_NONE;
+  int rank;
+  GL_MPI(MPI_Comm_rank(comm, &rank));
+  /* One writer at a time: a run still writing this output, or another analysis of it. */
+  gl_err err = gl_agree(comm, rank == 0 ? gla_rec_lock_(h5path, &lock) : GL_OK);
   if (err) return err;
+  err = gl_agree(comm, glh5_open_mpi(&h, h5path, GLH5_RDWR, comm));
+  if (err) {
+    gl_lock_release(&lock);
+    return err;
+  }
   double t0 = MPI_Wtime();
+  GL_GOTO(err, gl_agree(comm, gla_rec_complete_(&h, h5path)), done);
   GL_GOTO(err, gl_agree(comm, gla_rec_load_(&h, &r)), done);
   GL_GOTO(err, gla_rec_cycles_(&h, &r, c), done);
   /* Built under /analysis.partial and renamed over /analysis only when every population is
@@ -528,6 +561,12 @@ gl_err gla_analyze_file_to(const char *h5path, const char *out_path, const gla_c
   int np = c->populations.n;
   for (int i = 0; i < np; ++i) {
     const char *name = c->populations.v ? c->populations.v[i] : gla_default_populations_[i];
+    int stop = 0;
+    GL_GOTO(err, gl_stop_agree(comm, &stop), done);
+    if (stop) {
+      err = gl_error_all(comm, GL_ERR_INTERRUPTED, "interrupted before population '%s'; '%s' keeps its previous analysis (run gaitlab analyze again)", name, h5path);
+      goto done;
+    }
     gl_log("analyze: population %s", name);
     err = gl_agree(comm, gla_rec_population_(&h, top, &r, name, c));
     if (err) {
@@ -548,6 +587,7 @@ done:
     gl_err e2 = glh5_close_mpi(&h);
     if (!err) err = e2;
   }
+  gl_lock_release(&lock);
   gla_rec_free_(&r);
   return err;
 }

@@ -1,5 +1,6 @@
 /* `gaitlab run` and `gaitlab validate`. */
 #include <stdio.h>
+#include <string.h>
 #include <stdlib.h>
 
 #include "gaitlab/analysis.h"
@@ -38,6 +39,24 @@ static gl_err glcli_print_keys(MPI_Comm comm) {
   return GL_OK;
 }
 
+/* Every analysed population must be recorded: found here, the mistake costs nothing; found
+ * by the analysis, it costs the whole simulation. */
+static gl_err glcli_check_populations(const glc_doc *doc, const glx_config *cfg, const gla_config *acfg) {
+  if (acfg->ext_datasets.n > 0) return GL_OK;
+  for (int i = 0; i < acfg->populations.n; ++i) {
+    const char *p = acfg->populations.v[i];
+    int on = 0;
+    for (int l = 0; l < GLIO_NLAYERS && !on; ++l) on = cfg->layer_on[l] && strcmp(glio_layer_names[l], p) == 0;
+    if (on) continue;
+    char mark[512], rec[512] = "";
+    for (int l = 0, o = 0; l < GLIO_NLAYERS && o < (int)sizeof rec; ++l)
+      if (cfg->layer_on[l]) o += snprintf(rec + o, sizeof rec - (size_t)o, "%s%s", o ? ", " : "", glio_layer_names[l]);
+    return gl_error(GL_ERR_INPUT, "%s: analysis.populations: '%s' is not recorded; recorded layers: %s (add it to record: or remove it here)",
+                    glc_doc_mark(doc, "analysis.populations", mark, sizeof mark), p, rec);
+  }
+  return GL_OK;
+}
+
 /* Everything `run` and `validate` share: the experiment (validated and broadcast) and, when
  * present, its analysis block. On success the caller owns cfg and acfg (free both). */
 static gl_err glcli_load_experiment(const glcli_args *a, MPI_Comm comm, glx_config *cfg,
@@ -46,6 +65,7 @@ static gl_err glcli_load_experiment(const glcli_args *a, MPI_Comm comm, glx_conf
   gla_config_defaults(acfg);
   GL_CALL(glx_config_load(a->positional[0], a->sets, a->nsets, comm, cfg, &doc));
   gl_err err = cfg->has_analysis ? glcli_bind_analysis(doc, comm, acfg) : GL_OK;
+  if (!err && cfg->has_analysis) err = glcli_check_populations(doc, cfg, acfg);
   glc_doc_destroy(doc);
   if (err) {
     gla_config_free(acfg);

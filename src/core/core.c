@@ -1,6 +1,7 @@
 #include "gaitlab/core.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <hdf5.h>
 #include <mujoco/mujoco.h>
 #include <signal.h>
@@ -8,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -145,6 +147,43 @@ gl_err gl_resource_path(const char *relative, char *out, size_t outlen) {
   }
   return gl_error(GL_ERR_IO, "cannot find shipped file '%s' (looked in $GAITLAB_SOURCE_DIR, %s, %s)",
                   relative, GAITLAB_SOURCE_DIR, GAITLAB_DATA_DIR);
+}
+
+gl_err gl_lock_take(gl_lock *l, const char *target) {
+  l->fd = -1;
+  size_t n = strlen(target) + sizeof ".lock";
+  GL_CALL(GL_ALLOC(l->path, n));
+  snprintf(l->path, n, "%s.lock", target);
+  int fd = open(l->path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  gl_err err = GL_OK;
+  if (fd < 0) {
+    err = gl_error(GL_ERR_IO, "cannot create lock file '%s': %s", l->path, strerror(errno));
+  } else if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    int e = errno;
+    close(fd);
+    err = e == EWOULDBLOCK
+              ? gl_error(GL_ERR_IO, "another gaitlab process is writing '%s' (it holds '%s'); wait for it to finish or choose another file",
+                         target, l->path)
+              : gl_error(GL_ERR_IO, "cannot lock '%s': %s", l->path, strerror(e));
+  } else {
+    l->fd = fd;
+  }
+  if (err) {
+    free(l->path);
+    l->path = NULL;
+  }
+  return err;
+}
+
+void gl_lock_release(gl_lock *l) {
+  if (l->fd >= 0) {
+    /* Removed while still held, so no process waits on a lock file nobody will release. */
+    unlink(l->path);
+    close(l->fd);
+  }
+  free(l->path);
+  l->fd = -1;
+  l->path = NULL;
 }
 
 gl_err gl_mkdir_p(const char *dir) {

@@ -4,12 +4,10 @@
 #include "gaitlab/recording.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -24,8 +22,7 @@ struct glio_file {
   int64_t nagents;
   int ncond;
   char *final_path, *partial_path;
-  int lock_fd;                 /* rank 0: the held lock on <output>.lock, else -1 */
-  char *lock_path;
+  gl_lock lock;                /* rank 0: held on the output while it is written */
 };
 
 enum { A_COND, A_COPY, A_FELL, A_FALL, A_PERT, A_DONE, A_FRIC, A_WARN, A_MVEL, A_CYC, A_N };
@@ -49,22 +46,12 @@ static void glio_close_handles_(glio_file *f) {
   glh5_close_mpi(&f->h);
 }
 
-static void glio_unlock_(glio_file *f) {
-  if (f->lock_fd < 0) return;
-  /* Removed while still held, so a waiting writer never sees a lock file nobody holds
-   * being deleted under it after taking it. */
-  unlink(f->lock_path);
-  close(f->lock_fd);
-  f->lock_fd = -1;
-}
-
 static void glio_free_(glio_file *f) {
   if (!f) return;
   glio_close_handles_(f);
-  glio_unlock_(f);
+  gl_lock_release(&f->lock);
   free(f->final_path);
   free(f->partial_path);
-  free(f->lock_path);
   free(f);
 }
 
@@ -96,26 +83,6 @@ static gl_err glio_check_output_(const char *out) {
     err = gl_error(GL_ERR_IO, "output '%s': directory '%s' is not writable: %s", out, dir, strerror(errno));
   free(dir);
   return err;
-}
-
-/* Rank 0: an exclusive lock on <output>.lock for as long as this run writes. A second run
- * of the same output (a requeued job while the old one still runs) would otherwise
- * truncate the first one's .partial under it. flock locks die with their process, so a
- * killed run leaves at most an unlocked file behind, which the next run takes over. */
-static gl_err glio_lock_(glio_file *f) {
-  GL_CALL(glh5_path_with(f->final_path, ".lock", &f->lock_path));
-  int fd = open(f->lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0) return gl_error(GL_ERR_IO, "cannot create lock file '%s': %s", f->lock_path, strerror(errno));
-  if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-    int e = errno;
-    close(fd);
-    if (e == EWOULDBLOCK)
-      return gl_error(GL_ERR_IO, "another gaitlab run is writing '%s' (it holds '%s'); wait for it to finish or choose another output",
-                      f->final_path, f->lock_path);
-    return gl_error(GL_ERR_IO, "cannot lock '%s': %s", f->lock_path, strerror(e));
-  }
-  f->lock_fd = fd;
-  return GL_OK;
 }
 
 /* ---- creating a new file */
@@ -302,7 +269,7 @@ gl_err glio_open(glio_file **out, const glio_spec *sp, int resume, MPI_Comm comm
   GL_CALL(GL_ALLOC(f, 1));
   f->h.id = f->h.dxpl = -1;
   f->h.comm = comm;
-  f->lock_fd = -1;
+  f->lock.fd = -1;
   for (int i = 0; i < GLIO_NLAYERS; ++i) f->layer[i] = -1;
   for (int i = 0; i < A_N; ++i) f->agents[i] = -1;
   GL_MPI_GOTO(err, MPI_Comm_rank(comm, &f->h.rank), fail);
@@ -315,7 +282,7 @@ gl_err glio_open(glio_file **out, const glio_spec *sp, int resume, MPI_Comm comm
   GL_GOTO(err, glh5_path_with(sp->output, ".partial", &f->partial_path), fail);
   GL_GOTO(err, GL_ALLOC(flags, f->nagents), fail);
   GL_GOTO(err, gl_agree(comm, f->h.rank == 0 ? glio_check_output_(sp->output) : GL_OK), fail);
-  GL_GOTO(err, gl_agree(comm, f->h.rank == 0 ? glio_lock_(f) : GL_OK), fail);
+  GL_GOTO(err, gl_agree(comm, f->h.rank == 0 ? gl_lock_take(&f->lock, f->final_path) : GL_OK), fail);
   int reopened = 0;
   if (resume) GL_GOTO(err, gl_agree(comm, glio_try_reopen_(f, sp, &reopened, flags)), fail);
   if (!reopened) GL_GOTO(err, glio_create_(f, sp), fail);

@@ -68,4 +68,21 @@ out=$("$G" analyze again.h5 -q --set "$pops" 2>&1); rc=$?
 h5diff -d 0 before.h5 again.h5 /analysis /analysis > /dev/null && echo "ok   previous /analysis intact" || fail "previous /analysis changed"
 h5ls again.h5 | grep -q "analysis.partial" && fail "analysis.partial left behind" || echo "ok   no partial analysis left"
 
+# Unfinished recordings and files another process writes are refused, nothing is changed.
+cp base.h5 status.h5
+"$PY" -c 'import h5py; f = h5py.File("status.h5", "r+"); f.attrs["status"] = "partial"' || fail "h5py"
+check unfinished-status status.h5 2 "'status\.h5' is an unfinished recording \(status 'partial'\)"
+cp base.h5 run.h5.partial
+check partial-name run.h5.partial 2 "'run\.h5\.partial' is the unfinished output of a run"
+cp base.h5 held.h5
+if command -v flock > /dev/null; then
+  flock held.h5.lock sleep 30 &
+  holder=$!
+  for _ in $(seq 100); do [ -e held.h5.lock ] && break; sleep 0.05; done
+  sleep 0.3
+  check locked held.h5 3 "another gaitlab process is writing 'held\.h5'"
+  kill $holder 2>/dev/null; wait $holder 2>/dev/null
+  cmp -s base.h5 held.h5 || fail "locked: the file changed"
+fi
+
 [ $fails -eq 0 ] && echo "crafted: all passed" || { echo "crafted: $fails failures"; exit 1; }

@@ -45,7 +45,7 @@ cmp -s pol.h5 pol.orig || fail "output-is-policy-link: the policy changed"
 "$G" run "$Y" -q --set output=busy.h5 --set sim.episode_steps=2000 --set conditions.copies=12 &
 first=$!
 for _ in $(seq 200); do [ -e busy.h5.lock ] && [ -e busy.h5.partial ] && break; sleep 0.05; done
-check busy 3 "another gaitlab run is writing 'busy.h5'" -- "$G" run "$Y" -q --set output=busy.h5
+check busy 3 "another gaitlab process is writing 'busy.h5'" -- "$G" run "$Y" -q --set output=busy.h5
 wait $first || fail "busy: the first run failed ($?)"
 "$H5CHECK" validity busy.h5 > /dev/null || fail "busy: the first run's file is not valid"
 [ ! -e busy.h5.lock ] || fail "busy: lock file left behind"
