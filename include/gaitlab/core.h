@@ -67,6 +67,13 @@ typedef struct gl_lock {
 gl_err gl_lock_take(gl_lock *l, const char *target);
 void gl_lock_release(gl_lock *l);
 
+/* Free bytes for an unprivileged writer on the file system holding path (a file that may not
+ * exist yet: its directory is asked); < 0 when it cannot be told. */
+double gl_free_bytes(const char *path);
+/* An I/O error while writing path, named "No space left on device" when its file system is
+ * (nearly) full: HDF5 and MPI-IO only say that a write failed. Returns err. */
+gl_err gl_name_enospc(gl_err err, const char *path);
+
 /* mkdir -p: create `dir` and its missing parents; GL_ERR_IO naming the part that cannot be
  * created, or `dir` when it exists but is not a directory. */
 gl_err gl_mkdir_p(const char *dir);

@@ -555,9 +555,9 @@ gl_err gla_analyze_file_to(const char *h5path, const char *out_path, const gla_c
   /* Built under /analysis.partial and renamed over /analysis only when every population is
    * done: a failure half-way leaves the previous analysis (or none) rather than a partial
    * one that report would show as if it were complete. */
-  GL_GOTO(err, glh5_delete(h.id, "/analysis.partial"), done);
-  GL_GOTO(err, glh5_group_create(h.id, "/analysis.partial", &top), done);
-  GL_GOTO(err, gla_rec_write_cycles_(&h, top, &r, c), done);
+  GL_GOTO(err, gl_agree(comm, glh5_delete(h.id, "/analysis.partial")), done);
+  GL_GOTO(err, gl_agree(comm, glh5_group_create(h.id, "/analysis.partial", &top)), done);
+  GL_GOTO(err, gl_agree(comm, gla_rec_write_cycles_(&h, top, &r, c)), done);
   int np = c->populations.n;
   for (int i = 0; i < np; ++i) {
     const char *name = c->populations.v ? c->populations.v[i] : gla_default_populations_[i];
@@ -574,15 +574,16 @@ gl_err gla_analyze_file_to(const char *h5path, const char *out_path, const gla_c
       goto done;
     }
   }
-  GL_GOTO(err, glh5_attr_double(top, "seconds", MPI_Wtime() - t0), done);
-  GL_GOTO(err, glh5_attr_int(top, "nranks", h.size), done);
-  GL_GOTO(err, glh5_attr_string(top, "git_hash", gl_git_hash()), done);
-  GL_GOTO(err, glh5_close(&top), done);
-  GL_GOTO(err, glh5_delete(h.id, "/analysis"), done);
-  GL_GOTO(err, glh5_move(h.id, "/analysis.partial", "/analysis"), done);
+  GL_GOTO(err, gl_agree(comm, glh5_attr_double(top, "seconds", MPI_Wtime() - t0)), done);
+  GL_GOTO(err, gl_agree(comm, glh5_attr_int(top, "nranks", h.size)), done);
+  GL_GOTO(err, gl_agree(comm, glh5_attr_string(top, "git_hash", gl_git_hash())), done);
+  GL_GOTO(err, gl_agree(comm, glh5_close(&top)), done);
+  GL_GOTO(err, gl_agree(comm, glh5_delete(h.id, "/analysis")), done);
+  GL_GOTO(err, gl_agree(comm, glh5_move(h.id, "/analysis.partial", "/analysis")), done);
 done:
   err = glh5_release(err, &top);
   if (err && h.id >= 0) (void)glh5_delete(h.id, "/analysis.partial"); /* best effort */
+  if (err == GL_ERR_IO || err == GL_ERR_LIB) err = gl_name_enospc(err, h5path);
   {
     gl_err e2 = glh5_close_mpi(&h);
     if (!err) err = e2;

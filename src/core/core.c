@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -184,6 +185,28 @@ void gl_lock_release(gl_lock *l) {
   free(l->path);
   l->fd = -1;
   l->path = NULL;
+}
+
+double gl_free_bytes(const char *path) {
+  size_t n = strlen(path) + 2;
+  char *dir = malloc(n);
+  if (!dir) return -1;
+  snprintf(dir, n, "%s", path);
+  char *slash = strrchr(dir, '/');
+  if (!slash) strcpy(dir, ".");
+  else if (slash == dir) dir[1] = '\0';
+  else *slash = '\0';
+  struct statvfs v;
+  double free_bytes = statvfs(dir, &v) == 0 ? (double)v.f_bavail * (double)v.f_frsize : -1;
+  free(dir);
+  return free_bytes;
+}
+
+gl_err gl_name_enospc(gl_err err, const char *path) {
+  double have = gl_free_bytes(path);
+  if (err && have >= 0 && have < 4.0 * 1024 * 1024)
+    return gl_error_context(err, "'%s': No space left on device (%.0f bytes free)", path, have);
+  return err;
 }
 
 gl_err gl_mkdir_p(const char *dir) {

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gaitlab/core.h"
 #include "h5/h5_internal.h"
 
 /* HDF5 rejects a NULL buffer even for an empty selection. */
@@ -280,7 +281,9 @@ gl_err glh5_put(hid_t loc, const char *name, hid_t type, int rank, const hsize_t
 
 gl_err glh5_put_mpi(const glh5_file *f, hid_t loc, const char *name, hid_t type, int rank,
                     const hsize_t *dims, const void *data) {
-  return glh5_put(loc, name, type, rank, dims, data, f->rank == 0, f->dxpl);
+  /* Only rank 0's write can fail (a full disk): every rank must learn it here, or the others
+   * go on into the next collective call and wait there for ever. */
+  return gl_agree(f->comm, glh5_put(loc, name, type, rank, dims, data, f->rank == 0, f->dxpl));
 }
 
 gl_err glh5_write_rows(hid_t dset, hid_t memtype, hsize_t row0, hsize_t nrows,

@@ -85,6 +85,29 @@ static gl_err glio_check_output_(const char *out) {
   return err;
 }
 
+/* Bytes the finished file will hold: the recorded layers, the agent table and (generously)
+ * HDF5's metadata and the small tables. */
+static double glio_size_estimate_(const glio_spec *sp) {
+  const glio_layer_info *info = glio_layer_table();
+  double per_agent = 64.0; /* the /agents row */
+  for (int i = 0; i < GLIO_NLAYERS; ++i)
+    if (sp->layer_on[i]) per_agent += 4.0 * (sp->record_stop - sp->record_start) * info[i].dim;
+  return (double)sp->nagents * per_agent + 1.0e6 + 100.0 * sp->nconditions;
+}
+
+/* Rank 0, before anything is simulated: the output must fit (a run that would fill the disk
+ * is refused with both numbers, instead of failing at the end). An existing .partial of a
+ * resumed run already holds its share. */
+static gl_err glio_check_space_(const glio_spec *sp, const char *partial) {
+  double need = glio_size_estimate_(sp), have = gl_free_bytes(sp->output);
+  struct stat st;
+  if (stat(partial, &st) == 0) need -= (double)st.st_size;
+  if (have >= 0 && need > have)
+    return gl_error(GL_ERR_IO, "output '%s' needs about %.3g MB (%lld agents x %d steps of the recorded layers) but its file system has %.3g MB free",
+                    sp->output, need / 1e6, (long long)sp->nagents, sp->record_stop - sp->record_start, have / 1e6);
+  return GL_OK;
+}
+
 /* ---- creating a new file */
 
 static gl_err glio_write_root_attrs_(glio_file *f, const glio_spec *sp) {
@@ -282,6 +305,7 @@ gl_err glio_open(glio_file **out, const glio_spec *sp, int resume, MPI_Comm comm
   GL_GOTO(err, glh5_path_with(sp->output, ".partial", &f->partial_path), fail);
   GL_GOTO(err, GL_ALLOC(flags, f->nagents), fail);
   GL_GOTO(err, gl_agree(comm, f->h.rank == 0 ? glio_check_output_(sp->output) : GL_OK), fail);
+  GL_GOTO(err, gl_agree(comm, f->h.rank == 0 ? glio_check_space_(sp, f->partial_path) : GL_OK), fail);
   GL_GOTO(err, gl_agree(comm, f->h.rank == 0 ? gl_lock_take(&f->lock, f->final_path) : GL_OK), fail);
   int reopened = 0;
   if (resume) GL_GOTO(err, gl_agree(comm, glio_try_reopen_(f, sp, &reopened, flags)), fail);
@@ -323,8 +347,8 @@ gl_err glio_write_block(glio_file *f, int64_t agent0, int64_t n, float *const *l
   const hsize_t a0 = (hsize_t)agent0, na = (hsize_t)n;
   for (int i = 0; i < GLIO_NLAYERS; ++i) {
     if (f->layer[i] < 0) continue;
-    gl_err err = glh5_write_rows(f->layer[i], H5T_NATIVE_FLOAT, a0, na, n ? layer[i] : NULL, f->h.dxpl);
-    if (err) return gl_error_context(err, "writing /recording/%s", info[i].name);
+    gl_err err = gl_agree(f->h.comm, glh5_write_rows(f->layer[i], H5T_NATIVE_FLOAT, a0, na, n ? layer[i] : NULL, f->h.dxpl));
+    if (err) return gl_name_enospc(gl_error_context(err, "writing /recording/%s", info[i].name), f->partial_path);
   }
   void *col = NULL;
   GL_CALL(gl_calloc(&col, (size_t)(n ? n : 1), 3 * sizeof(float)));
@@ -333,16 +357,16 @@ gl_err glio_write_block(glio_file *f, int64_t agent0, int64_t n, float *const *l
     /* The completion flags go last, after a flush of the data they vouch for. */
     if (i == A_DONE) continue;
     glio_agent_column_(i, rows, n, col);
-    err = glh5_write_rows(f->agents[i], glio_agent_type_(i), a0, na, col, f->h.dxpl);
+    err = gl_agree(f->h.comm, glh5_write_rows(f->agents[i], glio_agent_type_(i), a0, na, col, f->h.dxpl));
   }
-  if (!err) err = glh5_flush(f->h.id);
+  if (!err) err = gl_agree(f->h.comm, glh5_flush(f->h.id));
   if (!err) {
     glio_agent_column_(A_DONE, rows, n, col);
-    err = glh5_write_rows(f->agents[A_DONE], H5T_NATIVE_INT8, a0, na, col, f->h.dxpl);
+    err = gl_agree(f->h.comm, glh5_write_rows(f->agents[A_DONE], H5T_NATIVE_INT8, a0, na, col, f->h.dxpl));
   }
-  if (!err) err = glh5_flush(f->h.id);
+  if (!err) err = gl_agree(f->h.comm, glh5_flush(f->h.id));
   free(col);
-  return err;
+  return err ? gl_name_enospc(err, f->partial_path) : GL_OK;
 }
 
 /* ---- /summary/tracking */
@@ -461,7 +485,7 @@ gl_err glio_finish(glio_file *f) {
   for (int i = 0; i < GLIO_NLAYERS; ++i) err = glh5_release(err, &f->layer[i]);
   for (int i = 0; i < A_N; ++i) err = glh5_release(err, &f->agents[i]);
   gl_err cerr = glh5_close_mpi(&f->h);
-  if (!err) err = cerr;
+  if (!err && cerr) err = gl_name_enospc(cerr, f->partial_path);
   err = gl_agree(f->h.comm, err);
   if (!err && f->h.rank == 0) err = glh5_commit(f->partial_path, f->final_path);
   err = gl_agree(f->h.comm, err);

@@ -11,5 +11,6 @@ gaitlab_script_test(NAME e2e_acceptance SCRIPT ${GAITLAB_TEST_DIR}/acceptance.sh
 gaitlab_script_test(NAME e2e_kill_resume SCRIPT ${GAITLAB_TEST_DIR}/kill_resume.sh TIMEOUT 900)
 gaitlab_script_test(NAME e2e_faults SCRIPT ${GAITLAB_TEST_DIR}/faults.sh TIMEOUT 600)
 gaitlab_script_test(NAME e2e_output_paths SCRIPT ${GAITLAB_TEST_DIR}/output_paths.sh TIMEOUT 300)
-set_property(TEST e2e_determinism e2e_walking e2e_acceptance e2e_kill_resume e2e_faults e2e_output_paths
+gaitlab_script_test(NAME e2e_disk_full SCRIPT ${GAITLAB_TEST_DIR}/disk_full.sh TIMEOUT 300)
+set_property(TEST e2e_determinism e2e_walking e2e_acceptance e2e_kill_resume e2e_faults e2e_output_paths e2e_disk_full
   APPEND PROPERTY ENVIRONMENT "H5CHECK=$<TARGET_FILE:h5check>")
