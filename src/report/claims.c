@@ -330,7 +330,7 @@ static gl_err glrep_push_step_(glrep_push_in *in, const char **why) {
   glc_doc *doc = NULL;
   gl_err err = glc_doc_load_string(&doc, in->path, text, strlen(text));
   free(text);
-  if (err) return err;
+  if (err) return gl_error_context(err, "'%s': root attribute config_yaml", in->path);
   size_t nk;
   const glc_key *schema = glx_config_schema(&nk);
   glx_config cfg;
@@ -341,7 +341,7 @@ static gl_err glrep_push_step_(glrep_push_in *in, const char **why) {
   in->push_step = cfg.perturb_step;
   glc_free(schema, nk, &cfg);
   glc_doc_destroy(doc);
-  return err;
+  return err ? gl_error_context(err, "'%s': root attribute config_yaml", in->path) : GL_OK;
 }
 
 /* A whole 1-D dataset of doubles (checked present by the caller or here). */

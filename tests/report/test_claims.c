@@ -241,6 +241,30 @@ static void c1_file_(const char *path, int swap) {
   write_close_(path, &s);
 }
 
+/* lstm_h, when the file has it, gets its own C1 row next to lstm_c's. */
+static void test_c1_lstm_h_row(void **state) {
+  (void)state;
+  syn s = one_condition_("paper_exp1_forward");
+  s.npop = 3;
+  s.pop[0].name = "lstm_c";
+  s.pop[1].name = "lstm_h";
+  s.pop[2].name = "mu";
+  circle_(s.pop[0].scores, N, 1, 0, 0);
+  figure8_(s.pop[1].scores, N);
+  circle_(s.pop[2].scores, N, 2, 0, 0);
+  for (int l = 0; l < 3; ++l) tangling_(s.pop[l].scores, N, s.pop[l].q);
+  for (int i = 0; i < N; ++i) s.pop[2].q[i] += 1; /* mu above the circle, below the figure-eight */
+  write_close_("c1h.h5", &s);
+  const char *p[1] = {"c1h.h5"};
+  char *t = claims_(p, 1, NULL, NULL);
+  assert_string_equal(verdict_(t, "C1", "paper_exp1_forward", "Q of lstm_c", NULL, 0), "holds");
+  assert_string_equal(verdict_(t, "C1", "paper_exp1_forward", "Q of lstm_h", NULL, 0), "does not hold");
+  free(t);
+  t = claims_(p, 1, "lstm_h", NULL); /* a chosen recurrent layer other than lstm_c stands alone */
+  assert_string_equal(verdict_(t, "C1", "paper_exp1_forward", "Q of lstm_c", NULL, 0), "absent");
+  free(t);
+}
+
 static void test_c1_circle_vs_figure8(void **state) {
   (void)state;
   c1_file_("c1.h5", 0);
@@ -534,6 +558,48 @@ static void test_c4_push_recovery_count(void **state) {
   free(t);
 }
 
+/* A defective input is one line naming the file and the HDF5 object, not a verdict. */
+static void test_c4_bad_inputs(void **state) {
+  (void)state;
+  c4_file_("c4bad.h5", 0.05, 0.2);
+  hid_t f;
+  assert_int_equal(glh5_open(&f, "c4bad.h5", GLH5_RDWR), GL_OK);
+  assert_int_equal(glh5_delete(f, "/recording/lstm_c"), GL_OK);
+  double x[T];
+  hsize_t d2[2] = {1, T};
+  for (int t = 0; t < T; ++t) x[t] = t;
+  put_(f, "/recording/lstm_c", 2, d2, x);
+  assert_int_equal(glh5_attr_string(f, "config_yaml", "conditions: [unclosed"), GL_OK);
+  assert_int_equal(glh5_close(&f), GL_OK);
+  glrep_file *g;
+  glrep_pushm m;
+  assert_int_equal(glrep_load("c4bad.h5", &g), GL_OK);
+  assert_int_equal(glrep_push_measure(g, "mu", &m), GL_ERR_INPUT);
+  assert_non_null(strstr(gl_errmsg(), "'c4bad.h5': root attribute config_yaml"));
+  glrep_destroy(g);
+  assert_int_equal(glh5_open(&f, "c4bad.h5", GLH5_RDWR), GL_OK);
+  assert_int_equal(glh5_attr_string(f, "config_yaml", "conditions:\n  u: [1.0]\nperturbation:\n  kind: velocity\n  step: 475\n"), GL_OK);
+  assert_int_equal(glh5_close(&f), GL_OK);
+  assert_int_equal(glrep_load("c4bad.h5", &g), GL_OK);
+  assert_int_equal(glrep_push_measure(g, "lstm_c", &m), GL_ERR_INPUT);
+  assert_string_equal(gl_errmsg(), "'c4bad.h5': HDF5 dataset /recording/lstm_c is not [agent x 300 steps x unit]");
+  assert_int_equal(glrep_push_measure(g, "mu", &m), GL_OK); /* the other layer is intact */
+  assert_int_equal(m.cycles, 2);
+  glrep_destroy(g);
+  /* no pushed agent: not measured */
+  assert_int_equal(glh5_open(&f, "c4bad.h5", GLH5_RDWR), GL_OK);
+  assert_int_equal(glh5_delete(f, "/agents/perturbed"), GL_OK);
+  int zero = 0;
+  put_i_(f, "/agents/perturbed", 1, &zero);
+  assert_int_equal(glh5_close(&f), GL_OK);
+  assert_int_equal(glrep_load("c4bad.h5", &g), GL_OK);
+  assert_int_equal(glrep_push_measure(g, "mu", &m), GL_OK);
+  assert_int_equal(m.measured, 0);
+  assert_string_equal(m.why, "no agent has /agents/perturbed set");
+  glrep_destroy(g);
+  gl_error_clear();
+}
+
 /* ------------------------------------------------------------ C5, C6 */
 
 static void c5_file_(const char *path, const double *freq) {
@@ -642,9 +708,11 @@ int main(int argc, char **argv) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_c1_circle_vs_figure8),
       cmocka_unit_test(test_c1_mean_sd_across_files),
+      cmocka_unit_test(test_c1_lstm_h_row),
       cmocka_unit_test(test_c2_rotation_flips_with_time),
       cmocka_unit_test(test_c3_speed_separation_axis_size),
       cmocka_unit_test(test_c4_push_recovery_count),
+      cmocka_unit_test(test_c4_bad_inputs),
       cmocka_unit_test(test_c5_frequency_with_speed),
       cmocka_unit_test(test_c6_action_feedback),
       cmocka_unit_test(test_claims_options),
