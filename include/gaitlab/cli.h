@@ -19,11 +19,22 @@ typedef struct glcli_args {
   int help;                   /* -h / --help */
   int quiet;                  /* -q / --quiet: no progress lines */
   const char *out;            /* -o / --output FILE (command-specific meaning) */
+  struct {
+    const char *name, *value; /* a command's own option (glcli_parse_opts); value NULL for a flag */
+  } extra[16];
+  int nextra;
 } glcli_args;
 
 /* Parse the arguments after the subcommand name. Unknown options are a GL_ERR_INPUT with
  * the option named; `usage` is the one-line usage shown in that message. */
 gl_err glcli_parse(int argc, char **argv, const char *usage, glcli_args *a);
+/* The same, also accepting a command's own options: `opts` is a NULL-terminated list of
+ * spellings, "--flag" for a flag, "--name=" for an option with a value (given as "--name V"
+ * or "--name=V"); each occurrence lands in a->extra, in order, for the command to interpret. */
+gl_err glcli_parse_opts(int argc, char **argv, const char *usage, const char *const *opts,
+                        glcli_args *a);
+/* The options of `gaitlab report` beyond the common ones (cmd_report.c). */
+extern const char *const glcli_report_opts[];
 
 gl_err glcli_run(const glcli_args *a, MPI_Comm comm);      /* cmd_run.c */
 gl_err glcli_validate(const glcli_args *a, MPI_Comm comm); /* cmd_run.c: experiment or training */

@@ -40,6 +40,15 @@ gl_err glrep_write_comparison(const glrep_file *const *f, int n, FILE *out);
 /* The same numbers (and more) as CSV with a header row; empty cells where absent. */
 gl_err glrep_write_csv(const glrep_file *const *f, int n, FILE *out);
 
+/* The paper's claims C1-C6 as a Markdown table (claim | experiment | measure | numbers |
+ * verdict) over analysed recordings, each experiment recognised by the file's root attribute
+ * `name` (the YAMLs of experiments/paper: paper_exp1_forward, paper_exp1_push,
+ * paper_exp2_opposing, paper_exp3_speed_{u,v,r}, paper_grid). Files of one experiment (seeds)
+ * give mean ± sd; files whose `policy` names action_feedback form their own group (C6). A
+ * claim whose file, layer or agent is missing is "not measured". The rules: README, Claims. */
+gl_err glrep_write_claims(const glrep_file *const *f, int n, const char *recurrent,
+                          const char *actuation, FILE *out);
+
 /* Figures (hand-written SVG). PC1 vs PC2 of population `pop`'s cycle averages, one
  * polyline per condition with cycles, coloured by commanded speed (the 1000-point periodic
  * splines when the file has them). Tangling vs cycle phase: one panel per population, one

@@ -3,7 +3,41 @@
 
 #include "gaitlab/cli.h"
 
+/* A command's own option at argv[*i], consumed into a->extra: 1 when matched, 0 when not,
+ * -1 on error (set). */
+static int glcli_extra_(int argc, char **argv, int *i, const char *usage, const char *const *opts,
+                        glcli_args *a) {
+  const char *s = argv[*i];
+  for (int k = 0; opts && opts[k]; ++k) {
+    size_t n = strlen(opts[k]);
+    int takes_value = n > 0 && opts[k][n - 1] == '=';
+    size_t base = takes_value ? n - 1 : n;
+    if (strncmp(s, opts[k], base) != 0 || (s[base] != '\0' && !(takes_value && s[base] == '='))) continue;
+    const char *v = NULL;
+    if (takes_value) {
+      v = s[base] == '=' ? s + base + 1 : (*i + 1 < argc ? argv[++*i] : NULL);
+      if (!v || !*v) {
+        gl_error(GL_ERR_INPUT, "%.*s needs a value; usage: %s", (int)base, opts[k], usage);
+        return -1;
+      }
+    }
+    if (a->nextra == (int)(sizeof a->extra / sizeof *a->extra)) {
+      gl_error(GL_ERR_INPUT, "too many options; usage: %s", usage);
+      return -1;
+    }
+    a->extra[a->nextra].name = opts[k];
+    a->extra[a->nextra++].value = v;
+    return 1;
+  }
+  return 0;
+}
+
 gl_err glcli_parse(int argc, char **argv, const char *usage, glcli_args *a) {
+  return glcli_parse_opts(argc, argv, usage, NULL, a);
+}
+
+gl_err glcli_parse_opts(int argc, char **argv, const char *usage, const char *const *opts,
+                        glcli_args *a) {
   memset(a, 0, sizeof *a);
   for (int i = 0; i < argc; ++i) {
     const char *s = argv[i];
@@ -25,6 +59,9 @@ gl_err glcli_parse(int argc, char **argv, const char *usage, glcli_args *a) {
       if (i + 1 >= argc) return gl_error(GL_ERR_INPUT, "%s needs a file name; usage: %s", s, usage);
       a->out = argv[++i];
     } else if (s[0] == '-' && s[1] != '\0') {
+      int m = glcli_extra_(argc, argv, &i, usage, opts, a);
+      if (m < 0) return GL_ERR_INPUT;
+      if (m > 0) continue;
       return gl_error(GL_ERR_INPUT, "unknown option '%s'; usage: %s", s, usage);
     } else {
       if (a->npositional == (int)(sizeof a->positional / sizeof *a->positional))

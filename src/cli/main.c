@@ -20,32 +20,37 @@ typedef struct glcli_command {
   int help_flags;
   const char *usage;
   const char *help;
+  const char *const *opts; /* the command's own options (glcli_parse_opts), or NULL */
 } glcli_command;
 
 static const glcli_command glcli_commands_[] = {
     {"run", glcli_run, GLCLI_HELP_TEXT | GLCLI_HELP_KEYS, "gaitlab run EXP.yaml [--set KEY=VALUE]... [--resume] [--quiet]",
      "Simulate the experiment's agents over all ranks and record them into one HDF5 file\n"
-     "(written to OUTPUT.partial, renamed when complete). --resume continues a killed run."},
+     "(written to OUTPUT.partial, renamed when complete). --resume continues a killed run.", NULL},
     {"validate", glcli_validate, GLCLI_HELP_TEXT | GLCLI_HELP_KEYS, "gaitlab validate EXP.yaml|TRAIN.yaml [--set KEY=VALUE]...",
-     "Check an experiment file (print its condition table) or a training file."},
+     "Check an experiment file (print its condition table) or a training file.", NULL},
     {"train", glcli_train, GLCLI_HELP_KEYS, "gaitlab train TRAIN.yaml [--set KEY=VALUE]... [--resume | --resume-or-start] [--quiet]",
      "Train the MLP+LSTM actor-critic with PPO over all ranks (data-parallel); checkpoints\n"
-     "every few minutes and on SIGTERM (exit 75); --resume continues bit-for-bit."},
+     "every few minutes and on SIGTERM (exit 75); --resume continues bit-for-bit.", NULL},
     {"analyze", glcli_analyze, GLCLI_HELP_KEYS, "gaitlab analyze FILE.h5 [--set analysis.KEY=VALUE]...",
      "Cycle-aligned averages, PCA (ScaLAPACK), tangling and speed axes of a recording (or of\n"
-     "external [time x unit] datasets), written into /analysis of the same file."},
-    {"report", glcli_report, GLCLI_HELP_TEXT, "gaitlab report FILE.h5... [-o DIR]",
+     "external [time x unit] datasets), written into /analysis of the same file.", NULL},
+    {"report", glcli_report, GLCLI_HELP_TEXT,
+     "gaitlab report FILE.h5... [-o DIR] | --claims FILE.h5... [--recurrent LAYER] [--actuation LAYER]",
      "Text report of recordings and their analyses (tracking, gait frequency, PCA, tangling,\n"
      "speed axis), a comparison table across files (seeds), and with -o: SVG figures,\n"
-     "per-file reports and summary.csv."},
+     "per-file reports and summary.csv. With --claims: the paper's claims as a Markdown table\n"
+     "(claim | experiment | measure | numbers | verdict), experiments recognised by the\n"
+     "files' root attribute `name` (experiments/paper/*.yaml); layers default to lstm_c, mu.",
+     glcli_report_opts},
     {"align", glcli_align, GLCLI_HELP_TEXT | GLCLI_HELP_KEYS,
      "gaitlab align FILE.h5 FILE.h5... [-o OUT.h5] [--set layers=[lstm_c,mu]] [--set pcs=10] [--set grid=50]",
      "How similar the structured activity of agents is (one analysed recording each): per layer,\n"
      "cycle averages resampled onto a common phase grid, top PCs per agent, and for every pair\n"
      "of files canonical correlations and Procrustes disparity next to two controls. With -o,\n"
-     "OUT.h5 gets /align/<layer>/... and every convention as attributes."},
+     "OUT.h5 gets /align/<layer>/... and every convention as attributes.", NULL},
     {"info", glcli_info, GLCLI_HELP_TEXT, "gaitlab info FILE.h5",
-     "Summarise a recording or policy file: provenance, conditions, datasets, tracking table."},
+     "Summarise a recording or policy file: provenance, conditions, datasets, tracking table.", NULL},
 };
 #define GLCLI_NCOMMANDS (sizeof glcli_commands_ / sizeof *glcli_commands_)
 
@@ -120,7 +125,7 @@ int main(int argc, char **argv) {
     err = gl_error(GL_ERR_INPUT, "unknown command '%s'; allowed: %s (see gaitlab --help)", argv[1], names);
   } else {
     glcli_args args;
-    err = glcli_parse(argc - 2, argv + 2, cmd->usage, &args);
+    err = glcli_parse_opts(argc - 2, argv + 2, cmd->usage, cmd->opts, &args);
     if (!err && args.help) {
       if (rank == 0 && (cmd->help_flags & GLCLI_HELP_TEXT)) printf("usage: %s\n\n%s\n\n", cmd->usage, cmd->help);
       fflush(stdout);

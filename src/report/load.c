@@ -346,6 +346,16 @@ static gl_err glrep_pop_speed_(glrep_popr *pr, glrep_pop *p) {
   GL_GOTO(err, GL_ALLOC(p->speed_proj, p->nspeed ? p->nspeed : 1), done);
   for (int s = 0; s < p->nspeed; ++s)
     for (hsize_t j = 0; j < dd[0]; ++j) p->speed_proj[s] += cm[(size_t)s * dd[0] + j] * dir[j];
+  int has;
+  GL_GOTO(err, glrep_has_(pr, "speed_axis/projection", &has), done);
+  if (has) {
+    GL_GOTO(err, glrep_read_(r, pr->path, 1, &p->sproj, dims), done);
+    if ((long long)dims[0] != p->rows) {
+      err = gl_error(GL_ERR_INPUT, "'%s': HDF5 object %s has %llu entries for %lld rows", r->path,
+                     pr->path, (unsigned long long)dims[0], p->rows);
+      goto done;
+    }
+  }
 done:
   free(cm);
   free(dir);
@@ -417,10 +427,13 @@ static gl_err glrep_population_(const glrep_rd *r, const char *name, glrep_pop *
   GL_GOTO(err, glrep_pop_curves_(&pr, p, off, scores, (int)dsc[1], q, row, m), done);
 done:
   free(pr.path);
-  free(off);
-  free(scores);
-  free(q);
-  free(row);
+  /* the rows stay with the population (the claims read them); glrep_destroy frees them */
+  p->off = off;
+  p->scores = scores;
+  p->sk = (int)dsc[1];
+  p->qv = q;
+  p->qrow = row;
+  p->nq = m;
   return err;
 }
 
@@ -517,6 +530,11 @@ void glrep_destroy(glrep_file *f) {
     free(p->speed_proj);
     glrep_curves_free_(&p->pc);
     glrep_curves_free_(&p->tq);
+    free(p->off);
+    free(p->scores);
+    free(p->qv);
+    free(p->qrow);
+    free(p->sproj);
   }
   free(f->pop);
   if (f->colname)

@@ -36,6 +36,13 @@ typedef struct glrep_pop {
   int nseg;                   /* conditions (rows of condition_offset - 1) */
   int spline;                 /* curves come from /spline (else from scores / q) */
   glrep_curves pc, tq;        /* PC1 vs PC2; tangling vs phase in [0, 1] */
+  /* The analysed rows themselves, for the claims (src/report/claims.c). */
+  double *off;                /* [nseg + 1] condition offsets of the rows */
+  double *scores;             /* [rows x sk] PC scores */
+  int sk;
+  double *qv, *qrow;          /* [nq] tangling and the row it belongs to */
+  size_t nq;
+  double *sproj;              /* [rows] speed-axis projection, or NULL */
 } glrep_pop;
 
 struct glrep_file {
@@ -71,5 +78,65 @@ double glrep_cum_evr(const glrep_pop *p, int n);
 int glrep_speed_family(const glrep_file *f, const double **values);
 /* Index of population `name` in f, or -1. */
 int glrep_find_pop(const glrep_file *f, const char *name);
+
+/* ---- claims (claims.c): one measure and one rule per claim, README "Claims" */
+
+typedef enum glrep_verdict { GLREP_NOT_MEASURED = 0, GLREP_HOLDS = 1, GLREP_FAILS = 2 } glrep_verdict;
+extern const char *const glrep_verdict_names[3];
+
+/* C1/C2: Q of layer a (recurrent) and b (actuation) on the rows both have. */
+typedef struct glrep_tcmp {
+  int measured;
+  size_t n;                          /* matched rows */
+  double mean[2], median[2], p90[2]; /* p90 linear (numpy's default) */
+  double share;                      /* fraction of rows with Q_a < Q_b */
+} glrep_tcmp;
+gl_err glrep_tangling_compare(const glrep_file *f, const char *a, const char *b, glrep_tcmp *m);
+glrep_verdict glrep_rule_c1(const glrep_tcmp *m);
+
+/* C2: signed area (shoelace) of condition c's closed loop of cycle-average rows in PC1-PC2:
+ * > 0 counter-clockwise. NaN with fewer than 3 rows or 2 PCs. */
+double glrep_signed_area(const glrep_pop *p, int c);
+/* Holds when every one of n (area of +u, area of -u) pairs has opposite signs. */
+glrep_verdict glrep_rule_c2_rotation(const double *pos, const double *neg, int n);
+
+/* C3: the conditions with rows, sorted by the commanded speed of `family` (0 u, 1 v, 2 r). */
+typedef struct glrep_speedm {
+  int measured, ns;
+  double *speed, *size; /* [ns] command; RMS radius of the rows about their centroid, PC1-3 */
+  double d3;            /* min over adjacent speeds of the min row distance in PC1-PC3 */
+  double ds;            /* the same in PC1, PC2, speed axis */
+  double min_gap;       /* min over adjacent speeds of min(proj_{i+1}) - max(proj_i) */
+  int separated;        /* adjacent pairs with a positive gap, of ns - 1 */
+  double rho;           /* Spearman correlation of size with speed */
+} glrep_speedm;
+gl_err glrep_speed_measure(const glrep_file *f, const char *layer, int family, glrep_speedm *m);
+void glrep_speedm_free(glrep_speedm *m);
+glrep_verdict glrep_rule_c3_separation(double min_gap);
+glrep_verdict glrep_rule_c3_axis(double ds, double d3);
+glrep_verdict glrep_rule_c3_size(double rho);
+
+/* C4: recovery of the pushed agent's raw trajectory, projected on the file's PCs 1-3. */
+enum { GLREP_PUSH_PCS = 3 };
+#define GLREP_PUSH_TOL_FRAC 0.1
+typedef struct glrep_pushm {
+  int measured;
+  const char *why;     /* when not measured */
+  int agent, push_sample;
+  int cycles;          /* complete cycles from the push's one until the first within tolerance */
+  int recovered;       /* a cycle within tolerance exists in the window */
+  int cycles_after;    /* complete cycles from the push's one to the window's end */
+  double radius;       /* R: RMS distance of the reference rows from their centroid */
+  double d_pre;        /* max distance in the complete cycles before the push */
+  double delta;        /* tolerance max(GLREP_PUSH_TOL_FRAC R, d_pre) */
+  double peak;         /* max distance after the push */
+} glrep_pushm;
+gl_err glrep_push_measure(const glrep_file *f, const char *layer, glrep_pushm *m);
+glrep_verdict glrep_rule_c4(const glrep_pushm *rec, const glrep_pushm *act);
+
+/* C5: frequencies in order of increasing speed. */
+glrep_verdict glrep_rule_c5(const double *freq, int n);
+/* C6: mean Q of the action-feedback files vs the baseline files. */
+glrep_verdict glrep_rule_c6(const double *af, int naf, const double *base, int nbase);
 
 #endif

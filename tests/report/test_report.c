@@ -440,7 +440,7 @@ static void test_bad_inputs(void **state) {
   assert_string_equal(t, "");
   free(t);
   assert_int_equal(report_(NULL, 0, NULL), GL_ERR_INPUT);
-  assert_string_equal(gl_errmsg(), "report needs at least one recording; usage: gaitlab report FILE.h5... [-o DIR]");
+  assert_string_equal(gl_errmsg(), "report needs at least one recording; usage: gaitlab report FILE.h5... [-o DIR] | --claims FILE.h5... [--recurrent LAYER] [--actuation LAYER]");
 }
 
 int main(int argc, char **argv) {
