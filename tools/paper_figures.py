@@ -349,7 +349,8 @@ def _per_condition(E, rec, act, title, third, colour_of, cbar=None):
         ax.set_title(f"{lt} ({L.name})")
         axes.append(ax)
     if cbar is None:
-        axes[0].legend(loc="upper left", fontsize=8)
+        h, lab = axes[0].get_legend_handles_labels()
+        fig.legend(h, lab, loc="lower center", ncol=min(len(lab), 6), fontsize=9, frameon=False)
     else:
         norm, cmap, label = cbar
         cb = fig.colorbar(cm.ScalarMappable(norm=norm, cmap=cmap), ax=axes, shrink=0.7, pad=0.08)
