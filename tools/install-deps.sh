@@ -8,10 +8,11 @@ pkgs=(build-essential cmake pkg-config git
       libhdf5-openmpi-dev hdf5-tools
       libscalapack-openmpi-dev libopenblas-dev liblapack-dev
       libmujoco-dev libqhull-dev libgl-dev libopengl-dev
-      libyaml-dev librandom123-dev libgsl-dev libcmocka-dev)
-# Optional extras: clang (libFuzzer + sanitizers) and h5py for users' own scripts.
+      libyaml-dev librandom123-dev libgsl-dev libcmocka-dev
+      python3-matplotlib python3-h5py python3-numpy)   # the paper figures and their tests
+# Optional extras: clang (libFuzzer + sanitizers).
 if [ "${GAITLAB_EXTRAS:-0}" = 1 ]; then
-  pkgs+=(clang libclang-rt-14-dev python3-h5py python3-numpy)
+  pkgs+=(clang libclang-rt-14-dev)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

@@ -17,6 +17,7 @@ execute_process(COMMAND ${GAITLAB_PYTHON} -c
   RESULT_VARIABLE _py_rc OUTPUT_VARIABLE _py_ver ERROR_VARIABLE _py_err
   OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_STRIP_TRAILING_WHITESPACE)
 if(NOT _py_rc EQUAL 0)
+  string(REGEX MATCH "[^\n]*$" _py_err "${_py_err}")  # the exception line, not the traceback
   message(FATAL_ERROR
     "GAITLAB_PYTHON=${GAITLAB_PYTHON} cannot import matplotlib, h5py and numpy, which the paper "
     "figures and their tests need (${_py_err}). On Debian 12: apt-get install python3-matplotlib "
