@@ -38,7 +38,7 @@ import h5py  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib import cm, colors  # noqa: E402
-from mpl_toolkits.mplot3d.art3d import Line3DCollection  # noqa: E402,F401 (registers 3d)
+from mpl_toolkits.mplot3d.art3d import Line3DCollection  # noqa: E402 (also registers '3d')
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 PDF_MAGIC = b"%PDF-"
@@ -237,6 +237,15 @@ def _coloured_line(ax, x, y, z, values, cmap, norm, gid, lw=2.5):
     return lc
 
 
+def _drawable(E, Ls):
+    """Conditions with a cycle average (>= 2 rows) in every layer; none is an input error."""
+    conds = [c for c in range(Ls[0].nc) if all(L.has_cycle(c) for L in Ls)]
+    if not conds:
+        raise InputError(f"{E.path}: /analysis/{Ls[0].name}/condition_offset: no condition has a "
+                         f"cycle average of >= 2 rows (did the agents step?)")
+    return conds
+
+
 def _meta(fig, **kw):
     fig._gaitlab = kw  # what the checker expects, computed from the data, not from the artists
     return fig
@@ -253,7 +262,7 @@ def fig2(E, rec, act):
     norm = colors.Normalize(vmin=qmin, vmax=qmax)
     cmap = plt.get_cmap("viridis")
     fig = plt.figure(figsize=(11, 5))
-    conds = [c for c in range(E.layers[rec].nc) if all(L.has_cycle(c) for L in Ls)]
+    conds = _drawable(E, Ls)
     axes = []
     for i, (L, title) in enumerate(zip(Ls, ("recurrent", "actuation"))):
         ax = fig.add_subplot(1, 2, i + 1, projection="3d")
@@ -327,13 +336,14 @@ def fig3(E, rec, act, agent=None, span=(1.5, 3.5), push_step=None):
     cb = fig.colorbar(cm.ScalarMappable(norm=tnorm, cmap=cmap), ax=axes, shrink=0.7, pad=0.08)
     cb.set_label("time since push (s)")
     fig.suptitle(f"{E.name}: agent {agent} ({E.label(cond)}), push at step {push_step}")
-    return _meta(fig, curves=1, third="PC3", colorbars=1, t_range=(tnorm.vmin, tnorm.vmax))
+    return _meta(fig, curves=1, third="PC3", colorbars=1, t_range=(tnorm.vmin, tnorm.vmax),
+                 cycle=all(E.layers[n].has_cycle(cond) for n in (rec, act)))
 
 
 def _per_condition(E, rec, act, title, third, colour_of, cbar=None):
     fig = plt.figure(figsize=(11, 5))
     Ls = [E.layers[rec], E.layers[act]]
-    conds = [c for c in range(E.layers[rec].nc) if all(L.has_cycle(c) for L in Ls)]
+    conds = _drawable(E, Ls)
     axes = []
     for i, (L, lt) in enumerate(zip(Ls, ("recurrent", "actuation"))):
         if third != "pc3" and L.projection is None:
@@ -477,8 +487,13 @@ def check_figure(name, fig):
             cb = cbars[0]._colorbar
             if (cb.norm.vmin, cb.norm.vmax) != tuple(m["q_range"]):
                 bad.append(f"colour bar range {(cb.norm.vmin, cb.norm.vmax)} != Q range {m['q_range']}")
-    if "t_range" in m and norms and len(set(norms)) != 1:
-        bad.append(f"time colour ranges differ between layers: {sorted(set(norms))}")
+    if "t_range" in m:
+        if len(set(norms)) != 1 or not np.allclose(norms[0], m["t_range"]):
+            bad.append(f"time colour ranges {sorted(set(norms))}, expected {m['t_range']} in both layers")
+        for ax in plot_axes:
+            n = sum(ln.get_gid() == "cycle:unperturbed" for ln in ax.lines)
+            if n != int(m["cycle"]):
+                bad.append(f"{ax.get_title()}: {n} unperturbed cycle averages drawn, expected {int(m['cycle'])}")
     return bad
 
 

@@ -268,6 +268,9 @@ class TestDrawn(Base):
         fig = figs["fig4"]
         fig.axes[0].lines[0].remove()
         self.assertTrue(any("5 curves" in b for b in pf.check_figure("fig4", fig)))
+        fig = figs["fig3"]
+        fig.axes[0].lines[0].remove()
+        self.assertTrue(any("0 unperturbed cycle averages" in b for b in pf.check_figure("fig3", fig)))
         fig = figs["fig6"]
         fig.axes[0].set_zlabel("PC3")
         self.assertTrue(any("axis labels" in b for b in pf.check_figure("fig6", fig)))
@@ -333,6 +336,13 @@ class TestCommandLine(Base):
         p = self.run_script("--push", os.path.join(self.tmp.name, "nope.h5"), "--out", self.tmp.name)
         self.assertEqual(p.returncode, 2)
         self.assertIn("nope.h5: no such file", p.stderr)
+
+    def test_no_cycles(self):
+        p_bad = os.path.join(self.tmp.name, "still.h5")
+        make_file(p_bad, "x", [1.0, 0.5], periods=[0, 1], spline=False)
+        p = self.run_script("--speed", p_bad, "--out", self.tmp.name)
+        self.assertEqual(p.returncode, 2, p.stderr)
+        self.assertIn("no condition has a cycle average", p.stderr)
 
     def test_push_without_perturbed_agent(self):
         p = self.run_script("--push", self.exp1, "--out", self.tmp.name)
