@@ -8,8 +8,10 @@ pkgs=(build-essential cmake pkg-config git python3-h5py python3-numpy
       libhdf5-openmpi-dev hdf5-tools
       libscalapack-openmpi-dev libopenblas-dev liblapack-dev
       libmujoco-dev libqhull-dev libgl-dev libopengl-dev
-      libyaml-dev librandom123-dev libgsl-dev libcmocka-dev)
-# python3-h5py: tests craft damaged recordings with it (and users read files with it).
+      libyaml-dev librandom123-dev libgsl-dev libcmocka-dev
+      python3-matplotlib)
+# python3-matplotlib, -h5py, -numpy: the paper figures and their tests; the tests also craft
+# damaged recordings with h5py.
 # Optional extras: clang (libFuzzer + sanitizers).
 if [ "${GAITLAB_EXTRAS:-0}" = 1 ]; then
   pkgs+=(clang libclang-rt-14-dev)
