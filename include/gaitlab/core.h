@@ -67,6 +67,8 @@ typedef struct gl_lock {
 gl_err gl_lock_take(gl_lock *l, const char *target);
 void gl_lock_release(gl_lock *l);
 
+/* The directory part of path, malloc'd: "a/b.h5" -> "a", "b.h5" -> ".", "/b.h5" -> "/". */
+gl_err gl_dirname(const char *path, char **dir);
 /* Free bytes for an unprivileged writer on the file system holding path (a file that may not
  * exist yet: its directory is asked); < 0 when it cannot be told. */
 double gl_free_bytes(const char *path);

@@ -187,15 +187,23 @@ void gl_lock_release(gl_lock *l) {
   l->path = NULL;
 }
 
-double gl_free_bytes(const char *path) {
+gl_err gl_dirname(const char *path, char **dir) {
   size_t n = strlen(path) + 2;
-  char *dir = malloc(n);
-  if (!dir) return -1;
-  snprintf(dir, n, "%s", path);
-  char *slash = strrchr(dir, '/');
-  if (!slash) strcpy(dir, ".");
-  else if (slash == dir) dir[1] = '\0';
+  GL_CALL(GL_ALLOC(*dir, n));
+  snprintf(*dir, n, "%s", path);
+  char *slash = strrchr(*dir, '/');
+  if (!slash) strcpy(*dir, ".");
+  else if (slash == *dir) (*dir)[1] = '\0';
   else *slash = '\0';
+  return GL_OK;
+}
+
+double gl_free_bytes(const char *path) {
+  char *dir = NULL;
+  if (gl_dirname(path, &dir) != GL_OK) {
+    gl_error_clear();
+    return -1;
+  }
   struct statvfs v;
   double free_bytes = statvfs(dir, &v) == 0 ? (double)v.f_bavail * (double)v.f_frsize : -1;
   free(dir);

@@ -68,14 +68,7 @@ static gl_err glio_check_output_(const char *out) {
     return gl_error(GL_ERR_INPUT, "output '%s' exists and is not a regular file (%s); choose a file path",
                     out, S_ISDIR(st.st_mode) ? "a directory" : "a device or special file");
   char *dir = NULL;
-  GL_CALL(glh5_path_with(out, "", &dir));
-  char *slash = strrchr(dir, '/');
-  if (!slash)
-    strcpy(dir, ".");
-  else if (slash == dir)
-    dir[1] = '\0';
-  else
-    *slash = '\0';
+  GL_CALL(gl_dirname(out, &dir));
   gl_err err = GL_OK;
   if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
     err = gl_error(GL_ERR_INPUT, "output '%s': directory '%s' does not exist (create it first)", out, dir);
