@@ -19,6 +19,7 @@ typedef struct glcli_args {
   int help;                   /* -h / --help */
   int quiet;                  /* -q / --quiet: no progress lines */
   const char *out;            /* -o / --output FILE (command-specific meaning) */
+  const char *max_memory;     /* --max-memory SIZE: memory per node the job may use */
   struct {
     const char *name, *value; /* a command's own option (glcli_parse_opts); value NULL for a flag */
   } extra[16];

@@ -76,6 +76,22 @@ double gl_free_bytes(const char *path);
  * (nearly) full: HDF5 and MPI-IO only say that a write failed. Returns err. */
 gl_err gl_name_enospc(gl_err err, const char *path);
 
+/* Memory planned up front (src/core/memory.c). A job estimates, from its configuration, the
+ * bytes each rank will allocate and the part of them it will touch (resident), and calls
+ * gl_memory_check before allocating. Resident bytes are checked against the smallest of
+ * MemAvailable, the cgroup's memory.max - memory.current, SLURM_MEM_PER_NODE and
+ * --max-memory (each shared by the job's ranks on the node) and SLURM_MEM_PER_CPU x
+ * SLURM_CPUS_PER_TASK; allocated bytes against the address space ulimit -v leaves.
+ * Collective; GL_ERR_NOMEM (exit 5) naming `what`, both sizes and the limit that binds.
+ * gl_memory_budget is the resident budget of this rank and the limit that sets it. */
+void gl_memory_set_max(double node_bytes); /* --max-memory; 0 = none */
+gl_err gl_memory_parse(const char *s, double *bytes); /* "4G", "512M", "1e9" */
+gl_err gl_memory_budget(MPI_Comm comm, double *bytes, char *source, size_t len);
+gl_err gl_memory_check(MPI_Comm comm, double resident, double allocated, const char *what);
+/* Collective: log the largest growth of any rank's peak resident memory since its
+ * gl_memory_check next to the plan, so the plan can be judged against what happened. */
+gl_err gl_memory_log(MPI_Comm comm, double planned, const char *who);
+
 /* mkdir -p: create `dir` and its missing parents; GL_ERR_IO naming the part that cannot be
  * created, or `dir` when it exists but is not a directory. */
 gl_err gl_mkdir_p(const char *dir);

@@ -140,6 +140,9 @@ const void *gle_env_mjmodel(const gle_env *env);
 
 gl_err gle_agent_create(gle_agent **agent, const gle_env *env, uint64_t seed, uint64_t index);
 void gle_agent_destroy(gle_agent *agent);
+/* Bytes one agent allocates (its mjData buffers and bookkeeping), for memory planning; with
+ * resident != NULL also the part of them a simulation actually touches (measured on a probe). */
+size_t gle_agent_bytes(const gle_env *env, size_t *resident);
 void *gle_agent_mjdata(gle_agent *agent);
 /* Fault hook for reliability tests (GAITLAB_FAULT=nan:AGENT:STEP): make the agent's base
  * velocity NaN, so that its next step reports a non-finite state exactly as a physics blow-up

@@ -67,6 +67,12 @@ gl_err glx_config_load(const char *path, const char *const *sets, int nsets, MPI
  * shipped agent policies/NAME.h5 (GL_ERR_INPUT naming it when there is none), else a path. */
 gl_err glx_policy_path(const char *policy, char *path, size_t len);
 
+/* Bytes glx_run touches (resident) and allocates on each rank for this experiment (memory
+ * planning: glx_run checks them with gl_memory_check before allocating), and what they are,
+ * in words, into what. */
+gl_err glx_memory_plan(const glx_config *cfg, double *resident, double *allocated, char *what,
+                       size_t len);
+
 /* Run the experiment: simulate the shard, record collectively, write summaries, rename
  * <output>.partial -> <output>. With resume, agents already marked complete in an existing
  * <output>.partial of the same configuration are skipped. */

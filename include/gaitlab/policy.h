@@ -78,8 +78,10 @@ typedef struct glp_seq_ws_f glp_seq_ws_f;
 typedef struct glp_seq_ws_d glp_seq_ws_d;
 
 gl_err glp_seq_ws_create_f(glp_seq_ws_f **ws, const glp_layout *L, int T, int B);
+size_t glp_seq_ws_bytes_f(const glp_layout *L, int T, int B); /* what create allocates */
 void glp_seq_ws_destroy_f(glp_seq_ws_f *ws);
 gl_err glp_seq_ws_create_d(glp_seq_ws_d **ws, const glp_layout *L, int T, int B);
+size_t glp_seq_ws_bytes_d(const glp_layout *L, int T, int B);
 void glp_seq_ws_destroy_d(glp_seq_ws_d *ws);
 
 /* Bytes a sequence workspace holds (activations cached for BPTT), to size chunks. */

@@ -221,6 +221,10 @@ typedef struct glt_trainer glt_trainer;
 gl_err glt_trainer_create(glt_trainer **t, const glt_params *p, glp_policy *policy,
                           const glt_env *env, MPI_Comm comm);
 void glt_trainer_destroy(glt_trainer *t);
+/* Bytes glt_trainer_create allocates for n envs starting at global index `first` (memory
+ * planning; the envs' own physics is gle_agent_bytes each). */
+double glt_trainer_bytes(const glt_params *p, int n, int64_t first, int obs_dim,
+                         const glp_policy *pol);
 
 /* Collective: one rollout + update. */
 gl_err glt_trainer_iterate(glt_trainer *t, glt_iter_stats *stats);
@@ -323,6 +327,11 @@ int glt_config_is_train(const glc_doc *doc);
  * over when there is none (a typo in the directory, a checkpoint deleted); resume = 2 continues
  * or, without a checkpoint, starts a new run (requeued batch jobs); resume = 0 refuses an
  * existing checkpoint. */
+/* Bytes the busiest rank of `nranks` touches (resident) and allocates for this training run (envs, rollout,
+ * update workspaces, the checkpoint rank 0 gathers) and what they are, in words; checked by
+ * glt_train_run with gl_memory_check before anything is allocated. */
+gl_err glt_memory_plan(const glt_config *cfg, const gle_task *task, int nranks, double *resident,
+                       double *allocated, char *what, size_t len);
 gl_err glt_train_run(const glt_config *cfg, const gle_task *task, const char *yaml,
                      const char *dir, int resume, int quiet, MPI_Comm comm);
 

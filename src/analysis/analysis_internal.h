@@ -39,10 +39,14 @@ const char *gla_deriv_name(int rule);
 #ifndef GAITLAB_ANALYSIS_INTERNAL_TANGLE
 #define GAITLAB_ANALYSIS_INTERNAL_TANGLE
 /* Tangling of rows with the configured derivative, epsilon and stride; writes q, row,
- * argmax_row (and agent when row_label != NULL) plus summary attributes into g. */
+ * argmax_row (and agent when row_label != NULL) plus summary attributes into g. The
+ * derivative runs within each segment seg[s] .. seg[s+1]-1; seg_group[s] (NULL: s itself,
+ * ngroup = nseg) is the condition a segment belongs to, for within_condition and for
+ * per_condition_mean_max. */
 gl_err gla_tangle_rows(const glh5_file *h, hid_t g, const double *x, size_t n, int dx,
-                       const size_t *seg, int nseg, double dt, int cyclic, const gla_config *c,
-                       const int64_t *row_label, MPI_Comm comm, double *q_row);
+                       const size_t *seg, int nseg, const int *seg_group, int ngroup, double dt,
+                       int cyclic, const gla_config *c, const int64_t *row_label, MPI_Comm comm,
+                       double *q_row);
 /* Normalise columns in place: zscore (ddof 0, constant -> 0), range (x / (range + k), then
  * centred) or none; mean/scale [d] receive the statistics. */
 void gla_normalize(double *x, size_t n, int d, int mode, double range_constant, double *mean,

@@ -82,9 +82,33 @@ static gl_err gla_put_summary_(hid_t g, const double *q, size_t n) {
 
 /* Tangling of rows x [n x dx] with segment structure; writes into group g. q_row receives
  * Q per row (NaN for rows skipped by the stride) when not NULL. */
+/* Mean and max of q over each group's rows: per_condition_mean_max [ngroup x 2]. */
+static gl_err gla_put_per_group_(const glh5_file *h, hid_t g, const double *q, const int *grp,
+                                 size_t m, int ngroup) {
+  double *pc = NULL;
+  GL_CALL(GL_ALLOC(pc, 2 * (size_t)(ngroup ? ngroup : 1)));
+  for (int c2 = 0; c2 < ngroup; ++c2) {
+    double sum = 0, mx = NAN;
+    size_t cnt = 0;
+    for (size_t i = 0; i < m; ++i)
+      if (grp[i] == c2) {
+        sum += q[i];
+        mx = cnt == 0 || q[i] > mx ? q[i] : mx;
+        ++cnt;
+      }
+    pc[2 * c2] = cnt ? sum / (double)cnt : NAN;
+    pc[2 * c2 + 1] = mx;
+  }
+  hsize_t d2[2] = {(hsize_t)ngroup, 2};
+  gl_err err = glh5_put_mpi(h, g, "per_condition_mean_max", H5T_NATIVE_DOUBLE, 2, d2, pc);
+  free(pc);
+  return err;
+}
+
 gl_err gla_tangle_rows(const glh5_file *h, hid_t g, const double *x, size_t n, int dx,
-                       const size_t *seg, int nseg, double dt, int cyclic, const gla_config *c,
-                       const int64_t *row_label, MPI_Comm comm, double *q_row) {
+                       const size_t *seg, int nseg, const int *seg_group, int ngroup, double dt,
+                       int cyclic, const gla_config *c, const int64_t *row_label, MPI_Comm comm,
+                       double *q_row) {
   int rule = c->derivative == GLA_DERIV_AUTO
                  ? (cyclic ? GLA_DERIV_PERIODIC_BACKWARD : GLA_DERIV_BACKWARD) : c->derivative;
   size_t stride = 1;
@@ -113,7 +137,7 @@ gl_err gla_tangle_rows(const glh5_file *h, hid_t g, const double *x, size_t n, i
     size_t r = i * stride;
     while (s + 1 < nseg && r >= seg[s + 1]) ++s;
     rowof[i] = (int64_t)r;
-    cond[i] = s;
+    cond[i] = seg_group ? seg_group[s] : s;
     memcpy(xs + i * (size_t)dx, x + r * (size_t)dx, (size_t)dx * sizeof *x);
     memcpy(xds + i * (size_t)dx, xd + r * (size_t)dx, (size_t)dx * sizeof *x);
   }
@@ -142,26 +166,7 @@ gl_err gla_tangle_rows(const glh5_file *h, hid_t g, const double *x, size_t n, i
   GL_GOTO(err, glh5_attr_double(g, "sampling_period_s", dt), done);
   GL_GOTO(err, glh5_attr_double(g, "seconds", t1 - t0), done);
   GL_GOTO(err, glh5_attr_string(g, "description", "q[i] = Q at row[i] (rows of the analysed matrix, after the stride); argmax_row = the maximising t' (lowest on ties)"), done);
-  /* per-condition mean and max */
-  {
-    double *pc = NULL;
-    GL_GOTO(err, GL_ALLOC(pc, 2 * (size_t)nseg), done);
-    for (int c2 = 0; c2 < nseg; ++c2) {
-      double sum = 0, mx = NAN;
-      size_t cnt = 0;
-      for (size_t i = 0; i < m; ++i)
-        if (cond[i] == c2) {
-          sum += q[i];
-          mx = cnt == 0 || q[i] > mx ? q[i] : mx;
-          ++cnt;
-        }
-      pc[2 * c2] = cnt ? sum / (double)cnt : NAN;
-      pc[2 * c2 + 1] = mx;
-    }
-    hsize_t d2[2] = {(hsize_t)nseg, 2};
-    err = glh5_put_mpi(h, g, "per_condition_mean_max", H5T_NATIVE_DOUBLE, 2, d2, pc);
-    free(pc);
-  }
+  GL_GOTO(err, gla_put_per_group_(h, g, q, cond, m, seg_group ? ngroup : nseg), done);
 done:
   free(xd);
   free(xs);
@@ -217,8 +222,8 @@ static gl_err gla_pipe_tangling_(const glh5_file *h, hid_t group, const gla_rows
       memcpy(xt + i * (size_t)dx, scores + i * (size_t)k, (size_t)dx * sizeof *xt);
   }
   GL_GOTO(err, glh5_group_create(group, "tangling", &g), done);
-  GL_GOTO(err, gla_tangle_rows(h, g, xt ? xt : R->x, n, dx, R->seg, R->nseg, R->dt, R->cyclic, c,
-                               NULL, comm, qrow), done);
+  GL_GOTO(err, gla_tangle_rows(h, g, xt ? xt : R->x, n, dx, R->seg, R->nseg, NULL, 0, R->dt,
+                               R->cyclic, c, NULL, comm, qrow), done);
 done:
   free(xt);
   return glh5_release(err, &g);

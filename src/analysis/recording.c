@@ -255,8 +255,6 @@ done:
   return err;
 }
 
-/* Exact tangling of every valid raw sample of all agents (z-scored with pooled global
- * statistics, backward derivative within each agent's trace). */
 /* ---- raw (not cycle-averaged) tangling: the steps of gla_rec_raw_ */
 
 /* This rank's valid samples as doubles, agent-major: z [nloc x D], br[i] rows of agent i. */
@@ -278,15 +276,13 @@ static gl_err gla_raw_local_(const gla_rec *r, const float *x, int D, double **z
 }
 
 /* Pooled mean and variance (ddof 0) over the N samples of all ranks, one reproducible term
- * per agent (exact sums, so any rank count gives the same bits); then z-score in place. */
-static gl_err gla_raw_zscore_(const glh5_file *h, const gla_rec *r, double *z, const int64_t *br,
-                              int64_t nloc, int D, int64_t N) {
-  double *cs = NULL, *mean = NULL, *scale = NULL;
+ * per agent (exact sums, so any rank count gives the same bits). */
+static gl_err gla_raw_moments_(const glh5_file *h, const gla_rec *r, const double *z,
+                               const int64_t *br, int D, int64_t N, double *mean, double *var) {
+  double *cs = NULL;
   gla_rsum rs = {0};
   gl_err err = GL_OK;
   GL_GOTO(err, GL_ALLOC(cs, (size_t)(r->na ? r->na : 1) * (size_t)D), done);
-  GL_GOTO(err, GL_ALLOC(mean, D), done);
-  GL_GOTO(err, GL_ALLOC(scale, D), done);
   for (int pass = 0; pass < 2; ++pass) {
     memset(cs, 0, (size_t)(r->na ? r->na : 1) * (size_t)D * sizeof *cs);
     const double *p0 = z;
@@ -301,14 +297,64 @@ static gl_err gla_raw_zscore_(const glh5_file *h, const gla_rec *r, double *z, c
     GL_MPI_GOTO(err, MPI_Allreduce(MPI_IN_PLACE, &bound, 1, MPI_DOUBLE, MPI_MAX, h->comm), done);
     GL_GOTO(err, gla_rsum_init(&rs, (size_t)D, bound, r->A), done);
     for (int i = 0; i < r->na; ++i) gla_rsum_add(&rs, cs + (size_t)i * (size_t)D);
-    GL_GOTO(err, gla_rsum_finish(&rs, pass ? scale : mean, h->comm), done);
+    GL_GOTO(err, gla_rsum_finish(&rs, pass ? var : mean, h->comm), done);
     gla_rsum_free(&rs);
-    for (int j = 0; j < D; ++j) (pass ? scale : mean)[j] /= (double)(N ? N : 1);
+    for (int j = 0; j < D; ++j) (pass ? var : mean)[j] /= (double)(N ? N : 1);
   }
+done:
+  gla_rsum_free(&rs);
+  free(cs);
+  return err;
+}
+
+/* Per-unit divisor of range normalisation, max - min + k over the pooled samples (min and
+ * max are exact under any reduction order); 0 for a unit with no spread at all. */
+static gl_err gla_raw_range_(const glh5_file *h, const double *z, int64_t nloc, int D,
+                             double k, double *den) {
+  double *lo = NULL, *hi = NULL;
+  gl_err err = GL_OK;
+  GL_GOTO(err, GL_ALLOC(lo, D), done);
+  GL_GOTO(err, GL_ALLOC(hi, D), done);
   for (int j = 0; j < D; ++j) {
-    double var = scale[j];
-    int constant = var <= (double)N * 2.2e-16 * var + pow((double)N * mean[j] * 2.2e-16, 2);
-    scale[j] = constant ? 0.0 : sqrt(var);
+    lo[j] = INFINITY;
+    hi[j] = -INFINITY;
+  }
+  for (int64_t i = 0; i < nloc; ++i)
+    for (int j = 0; j < D; ++j) {
+      double v = z[(size_t)i * (size_t)D + (size_t)j];
+      lo[j] = v < lo[j] ? v : lo[j];
+      hi[j] = v > hi[j] ? v : hi[j];
+    }
+  GL_MPI_GOTO(err, MPI_Allreduce(MPI_IN_PLACE, lo, D, MPI_DOUBLE, MPI_MIN, h->comm), done);
+  GL_MPI_GOTO(err, MPI_Allreduce(MPI_IN_PLACE, hi, D, MPI_DOUBLE, MPI_MAX, h->comm), done);
+  for (int j = 0; j < D; ++j) {
+    den[j] = hi[j] >= lo[j] && hi[j] - lo[j] + k > 0 ? hi[j] - lo[j] + k : 0.0;
+  }
+done:
+  free(lo);
+  free(hi);
+  return err;
+}
+
+/* analysis.normalize on the pooled raw samples, in place: zscore ((x - mean) / sd, ddof 0,
+ * constant units -> 0), range ((x - mean) / (max - min + range_constant)) or none. The
+ * statistics are those of every valid sample of every agent, whatever the rank count. */
+static gl_err gla_raw_normalize_(const glh5_file *h, const gla_rec *r, const gla_config *c,
+                                 double *z, const int64_t *br, int64_t nloc, int D, int64_t N) {
+  if (c->normalize == GLA_NORM_NONE) return GL_OK;
+  double *mean = NULL, *scale = NULL;
+  gl_err err = GL_OK;
+  GL_GOTO(err, GL_ALLOC(mean, D), done);
+  GL_GOTO(err, GL_ALLOC(scale, D), done);
+  GL_GOTO(err, gla_raw_moments_(h, r, z, br, D, N, mean, scale), done);
+  if (c->normalize == GLA_NORM_RANGE) {
+    GL_GOTO(err, gla_raw_range_(h, z, nloc, D, c->range_constant, scale), done);
+  } else {
+    for (int j = 0; j < D; ++j) {
+      double var = scale[j];
+      int constant = var <= (double)N * 2.2e-16 * var + pow((double)N * mean[j] * 2.2e-16, 2);
+      scale[j] = constant ? 0.0 : sqrt(var);
+    }
   }
   for (int64_t i = 0; i < nloc; ++i)
     for (int j = 0; j < D; ++j) {
@@ -316,8 +362,6 @@ static gl_err gla_raw_zscore_(const glh5_file *h, const gla_rec *r, double *z, c
       *v = scale[j] > 0 ? (*v - mean[j]) / scale[j] : 0.0;
     }
 done:
-  gla_rsum_free(&rs);
-  free(cs);
   free(mean);
   free(scale);
   return err;
@@ -359,8 +403,9 @@ static gl_err gla_raw_segments_(const gla_rec *r, int64_t N, size_t **seg, int64
 }
 
 /* Tangling of every valid sample of every agent (the raw data the authors could not reach):
- * z-scored with pooled statistics, optionally projected onto the top PCs, then the blocked
- * all-pairs computation over the replicated rows; writes tangling_raw/. */
+ * normalised with pooled statistics, optionally projected onto the top PCs, then the blocked
+ * all-pairs computation over the replicated rows (t' within the agent's condition, all its
+ * agents, when within_condition is set); writes tangling_raw/. */
 static gl_err gla_rec_raw_(const glh5_file *h, hid_t pg, const gla_rec *r, const float *x, int D,
                            const gla_config *c) {
   int64_t N = 0, nloc = 0;
@@ -372,7 +417,7 @@ static gl_err gla_rec_raw_(const glh5_file *h, hid_t pg, const gla_rec *r, const
   hid_t g = -1;
   gl_err err = GL_OK;
   GL_GOTO(err, gla_raw_local_(r, x, D, &z, &br, &nloc), done);
-  GL_GOTO(err, gla_raw_zscore_(h, r, z, br, nloc, D, N), done);
+  GL_GOTO(err, gla_raw_normalize_(h, r, c, z, br, nloc, D, N), done);
   int dx = D;
   double *xl = z;
   if (c->space == GLA_SPACE_PCS) {
@@ -392,8 +437,13 @@ static gl_err gla_rec_raw_(const glh5_file *h, hid_t pg, const gla_rec *r, const
   free(z);
   z = NULL;
   GL_GOTO(err, glh5_group_create(pg, "tangling_raw", &g), done);
-  GL_GOTO(err, gla_tangle_rows(h, g, xall, (size_t)N, dx, seg, r->A, r->dt, 0, c, label, h->comm, NULL), done);
-  GL_GOTO(err, glh5_attr_string(g, "rows", "every valid window sample of every agent, agent-major (agent[i] names it); z-scored with pooled statistics (ddof 0); derivative within each agent's trace"), done);
+  GL_GOTO(err, gla_tangle_rows(h, g, xall, (size_t)N, dx, seg, r->A, r->cond, r->C, r->dt, 0, c,
+                               label, h->comm, NULL), done);
+  static const char *const norm[] = {"zscore (ddof 0)", "range (x - mean) / (max - min + range_constant)", "none"};
+  GL_GOTO(err, glh5_attr_string(g, "rows", "every valid window sample of every agent, agent-major (agent[i] names it); derivative within each agent's trace; per_condition_mean_max by the agents' conditions"), done);
+  GL_GOTO(err, glh5_attr_string(g, "normalization", norm[c->normalize]), done);
+  GL_GOTO(err, glh5_attr_double(g, "range_constant", c->range_constant), done);
+  GL_GOTO(err, glh5_attr_string(g, "tangling_t_prime", c->within_condition ? "samples of the agent's own condition (all its agents)" : "all samples of all agents"), done);
 done:
   err = glh5_release(err, &g);
   gla_pca_free(&p);

@@ -55,6 +55,10 @@ gl_err glcli_parse_opts(int argc, char **argv, const char *usage, const char *co
       if (a->nsets == (int)(sizeof a->sets / sizeof *a->sets))
         return gl_error(GL_ERR_INPUT, "too many --set options (at most %zu)", sizeof a->sets / sizeof *a->sets);
       a->sets[a->nsets++] = v;
+    } else if (strcmp(s, "--max-memory") == 0 || strncmp(s, "--max-memory=", 13) == 0) {
+      const char *v = s[12] == '=' ? s + 13 : (i + 1 < argc ? argv[++i] : NULL);
+      if (!v || !*v) return gl_error(GL_ERR_INPUT, "--max-memory needs a size, e.g. 4G; usage: %s", usage);
+      a->max_memory = v;
     } else if (strcmp(s, "-o") == 0 || strcmp(s, "--output") == 0) {
       if (i + 1 >= argc) return gl_error(GL_ERR_INPUT, "%s needs a file name; usage: %s", s, usage);
       a->out = argv[++i];

@@ -104,6 +104,24 @@ static int glcli_is_train_file(const glcli_args *a, MPI_Comm comm) {
   return is;
 }
 
+/* The plan of `validate`: the bytes per rank on this many ranks against this node's budget
+ * (a login node may differ from the compute nodes, so not fitting here is said, not an
+ * error). */
+static gl_err glcli_print_memory(const glx_config *cfg, MPI_Comm comm) {
+  double need = 0, allocated = 0, have = 0;
+  char what[256], src[160];
+  int rank;
+  MPI_Comm_rank(comm, &rank);
+  GL_CALL(gl_agree(comm, glx_memory_plan(cfg, &need, &allocated, what, sizeof what)));
+  GL_CALL(gl_memory_budget(comm, &have, src, sizeof src));
+  if (rank == 0) {
+    printf("memory: about %.3g GB per rank for %s; available here %.3g GB per rank (%s)%s\n",
+           need / 1e9, what, have / 1e9, src, need > have ? ": does NOT fit on this node" : "");
+    fflush(stdout);
+  }
+  return GL_OK;
+}
+
 gl_err glcli_validate(const glcli_args *a, MPI_Comm comm) {
   const char *usage = "gaitlab validate EXP.yaml [--set KEY=VALUE]...";
   if (a->help) return glcli_print_keys(comm);
@@ -143,8 +161,8 @@ gl_err glcli_validate(const glcli_args *a, MPI_Comm comm) {
       }
       printf("\n");
     }
-    fflush(stdout);
   }
+  gl_err err = glcli_print_memory(&cfg, comm);
   glx_config_free(&cfg);
-  return GL_OK;
+  return err;
 }

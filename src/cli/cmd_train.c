@@ -91,6 +91,15 @@ gl_err glcli_validate_train(const glcli_args *a, MPI_Comm comm) {
                          (p->num_envs + size - 1) / size);
     fflush(stdout);
   }
+  double need = 0, allocated = 0, have = 0;
+  char what[256], src[160];
+  if (!err) err = gl_agree(comm, glt_memory_plan(&cfg, &task, size, &need, &allocated, what, sizeof what));
+  if (!err) err = gl_memory_budget(comm, &have, src, sizeof src);
+  if (!err && rank == 0) {
+    printf("memory: about %.3g GB per rank for %s; available here %.3g GB per rank (%s)%s\n",
+           need / 1e9, what, have / 1e9, src, need > have ? ": does NOT fit on this node" : "");
+    fflush(stdout);
+  }
   glt_config_free(&cfg);
   glc_doc_destroy(doc);
   return err;

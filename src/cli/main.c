@@ -24,12 +24,16 @@ typedef struct glcli_command {
 } glcli_command;
 
 static const glcli_command glcli_commands_[] = {
-    {"run", glcli_run, GLCLI_HELP_TEXT | GLCLI_HELP_KEYS, "gaitlab run EXP.yaml [--set KEY=VALUE]... [--resume] [--quiet]",
+    {"run", glcli_run, GLCLI_HELP_TEXT | GLCLI_HELP_KEYS, "gaitlab run EXP.yaml [--set KEY=VALUE]... [--resume] [--max-memory SIZE] [--quiet]",
      "Simulate the experiment's agents over all ranks and record them into one HDF5 file\n"
-     "(written to OUTPUT.partial, renamed when complete). --resume continues a killed run.", NULL},
-    {"validate", glcli_validate, GLCLI_HELP_TEXT | GLCLI_HELP_KEYS, "gaitlab validate EXP.yaml|TRAIN.yaml [--set KEY=VALUE]...",
-     "Check an experiment file (print its condition table) or a training file.", NULL},
-    {"train", glcli_train, GLCLI_HELP_KEYS, "gaitlab train TRAIN.yaml [--set KEY=VALUE]... [--resume | --resume-or-start] [--quiet]",
+     "(written to OUTPUT.partial, renamed when complete). --resume continues a killed run.\n"
+     "The memory each rank needs is checked first (exit 5 when it cannot fit) against the\n"
+     "node's free memory, the job's cgroup, SLURM's --mem, ulimit -v and --max-memory SIZE\n"
+     "(per node, e.g. 8G).", NULL},
+    {"validate", glcli_validate, GLCLI_HELP_TEXT | GLCLI_HELP_KEYS, "gaitlab validate EXP.yaml|TRAIN.yaml [--set KEY=VALUE]... [--max-memory SIZE]",
+     "Check an experiment file (print its condition table) or a training file, and the\n"
+     "memory per rank it will need on this many ranks against what is available here.", NULL},
+    {"train", glcli_train, GLCLI_HELP_KEYS, "gaitlab train TRAIN.yaml [--set KEY=VALUE]... [--resume | --resume-or-start] [--max-memory SIZE] [--quiet]",
      "Train the MLP+LSTM actor-critic with PPO over all ranks (data-parallel); checkpoints\n"
      "every few minutes and on SIGTERM (exit 75); --resume continues bit-for-bit.", NULL},
     {"analyze", glcli_analyze, GLCLI_HELP_KEYS, "gaitlab analyze FILE.h5 [--set analysis.KEY=VALUE]...",
@@ -131,6 +135,11 @@ int main(int argc, char **argv) {
       fflush(stdout);
       if (cmd->help_flags != GLCLI_HELP_TEXT) err = cmd->fn(&args, comm);
     } else if (!err) {
+      double max_mem = 0;
+      if (args.max_memory) err = gl_memory_parse(args.max_memory, &max_mem);
+      gl_memory_set_max(max_mem);
+    }
+    if (!err && !args.help) {
       local_only = 0;
       gl_log_set_quiet(args.quiet);
       err = cmd->fn(&args, comm);

@@ -2,9 +2,13 @@
  * a policy step follows IsaacGymEnvs' AnymalTerrain post_physics_step
  * (docs/task_and_training.md §4-§8), with gaitlab's quirk fixes (exactly `decimation`
  * substeps unless extra_substep, observation recomputed after reset). */
+#define _DEFAULT_SOURCE 1 /* mincore */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "env/env_internal.h"
 
@@ -209,6 +213,57 @@ static void gle_agent_pose_default(gle_agent *a) {
   a->d->qpos[3] = 1.0;
   a->d->qpos[4] = a->d->qpos[5] = a->d->qpos[6] = 0.0;
   for (int j = 0; j < GLE_NJ; ++j) a->d->qpos[e->qadr[j]] = e->task.default_q[j];
+}
+
+/* Resident pages of [p, p + n), by mincore; n when that cannot be told. */
+static size_t gle_resident_(const void *p, size_t n) {
+  const size_t pg = (size_t)sysconf(_SC_PAGESIZE);
+  uintptr_t a = (uintptr_t)p & ~(uintptr_t)(pg - 1), e = (uintptr_t)p + n;
+  size_t np = (e - a + pg - 1) / pg, res = 0;
+  unsigned char *v = malloc(np ? np : 1);
+  if (!v || mincore((void *)a, e - a, v) != 0) {
+    free(v);
+    return n;
+  }
+  for (size_t i = 0; i < np; ++i) res += v[i] & 1;
+  free(v);
+  return res * pg < n ? res * pg : n;
+}
+
+/* VmSize of this process in bytes (0 when it cannot be read). */
+static size_t gle_vmsize_(void) {
+  FILE *f = fopen("/proc/self/status", "r");
+  char line[256];
+  size_t kb = 0;
+  while (f && fgets(line, sizeof line, f))
+    if (strncmp(line, "VmSize:", 7) == 0) kb = (size_t)strtoull(line + 7, NULL, 10);
+  if (f) fclose(f);
+  return kb * 1024;
+}
+
+size_t gle_agent_bytes(const gle_env *env, size_t *resident) {
+  const mjModel *m = gle_env_mjmodel(env);
+  /* mj_makeData: the mjData struct, its main buffer and its stack of nstack mjtNums */
+  const size_t fixed = sizeof(gle_agent) + sizeof(mjData);
+  const size_t stack = (size_t)m->nstack * sizeof(mjtNum);
+  size_t alloc = fixed + (size_t)m->nbuffer + stack;
+  if (resident) *resident = alloc;
+  /* A probe tells more than the sizes: MuJoCo 2.2.2 maps about 2.1 MB per mjData of ANYmal
+   * (what ulimit -v counts), of which a simulation touches about 0.6 MB, most of it in
+   * mj_makeData (what cgroups and MemAvailable count). */
+  gle_make_args a = {m, NULL, NULL};
+  size_t vm0 = gle_vmsize_();
+  if (gle_mj_guard(gle_make_fn, &a) == GL_OK && a.d) {
+    size_t vm1 = gle_vmsize_();
+    if (vm1 > vm0 && vm1 - vm0 > alloc) alloc = vm1 - vm0;
+    if (resident)
+      *resident = fixed + gle_resident_(a.d->buffer, (size_t)a.d->nbuffer) +
+                  gle_resident_(a.d->stack, stack) + 64 * 1024; /* + what stepping touches */
+    mj_deleteData(a.d);
+  } else {
+    gl_error_clear();
+  }
+  return alloc;
 }
 
 gl_err gle_agent_create(gle_agent **out, const gle_env *env, uint64_t seed, uint64_t index) {

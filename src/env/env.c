@@ -143,7 +143,9 @@ gl_err gle_mj_guard(void (*fn)(void *), void *arg) {
   jmp_buf *outer = gle_jmp_;
   if (setjmp(jb)) {
     gle_jmp_ = outer;
-    return gl_error(GL_ERR_LIB, "MuJoCo error: %s", gle_mjmsg_);
+    /* MuJoCo's allocation failure is a memory error like any other (exit 5) */
+    gl_err code = strstr(gle_mjmsg_, "allocate") ? GL_ERR_NOMEM : GL_ERR_LIB;
+    return gl_error(code, "MuJoCo error: %s", gle_mjmsg_);
   }
   gle_jmp_ = &jb;
   fn(arg);

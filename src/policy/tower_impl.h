@@ -135,6 +135,14 @@ static void RS(seq_ws_free)(struct RS(glp_seq_ws) *w) {
   free(w);
 }
 
+/* What glp_seq_ws_create below allocates (keep the two in step: memory planning uses it). */
+size_t RS(glp_seq_ws_bytes)(const glp_layout *L, int T, int B) {
+  size_t tb = (size_t)T * (size_t)B;
+  size_t reals = tb * ((size_t)L->in + GLP_H1 + 2 * GLP_H2 + 2 * G4 + 5 * GLP_LSTM) +
+                 (size_t)B * 3 * GLP_LSTM;
+  return reals * sizeof(real) + tb + sizeof(struct RS(glp_seq_ws));
+}
+
 gl_err RS(glp_seq_ws_create)(struct RS(glp_seq_ws) **ws, const glp_layout *L, int T, int B) {
   *ws = NULL;
   if (T < 1 || B < 1) return gl_error(GL_ERR_INTERNAL, "glp_seq_ws_create: T=%d B=%d", T, B);

@@ -65,6 +65,7 @@ static void glx_group_free(glx_group *g) {
   memset(g, 0, sizeof *g);
 }
 
+/* Keep in step with glx_memory_need_. */
 static gl_err glx_group_alloc(glx_group *g, const glx_config *cfg, int actor_in) {
   const glio_layer_info *info = glio_layer_table();
   int W = cfg->batch;
@@ -90,6 +91,41 @@ static gl_err glx_group_alloc(glx_group *g, const glx_config *cfg, int actor_in)
   GL_CALL(GL_ALLOC(g->alive, W));
   GL_CALL(GL_ALLOC(g->rf_contact, W));
   GL_CALL(GL_ALLOC(g->rf_liftoffs, W));
+  return GL_OK;
+}
+
+static void glx_task_from_config(const glx_config *cfg, gle_task *task);
+
+/* Bytes of one rank (see glx_memory_plan), with the run's own env for the agents' size:
+ * one group of `batch` agents at a time, its buffers and recording window, the completion
+ * flags, and a margin for HDF5 and MPI-IO. */
+static void glx_memory_need_(const glx_config *cfg, const gle_env *env, double *resident,
+                             double *allocated, char *what, size_t len) {
+  const glio_layer_info *info = glio_layer_table();
+  const double W = cfg->batch, nwin = cfg->record_stop - cfg->record_start;
+  double floats = 0; /* recorded per agent and window step */
+  for (int i = 0; i < GLIO_NLAYERS; ++i)
+    if (cfg->layer_on[i]) floats += info[i].dim;
+  const double per_row = 4.0 * (2 * GLE_OBS_FULL + 6 * GLP_LSTM + GLP_NACT + GLP_H2) +
+                         sizeof(glio_agent_row) + 64.0;
+  size_t res = 0;
+  const double alloc = (double)gle_agent_bytes(env, &res);
+  const double rest = W * (per_row + 4.0 * nwin * floats) + (double)cfg->nagents + 32.0 * 1048576;
+  *resident = W * (double)res + rest;
+  *allocated = W * alloc + rest;
+  if (what)
+    snprintf(what, len, "gaitlab run (%d agents per batch x %.0f window steps x %.0f recorded floats, plus %.2g MB of physics per agent)",
+             cfg->batch, nwin, floats, (double)res / 1e6);
+}
+
+gl_err glx_memory_plan(const glx_config *cfg, double *resident, double *allocated, char *what,
+                       size_t len) {
+  gle_task task;
+  gle_env *env = NULL;
+  glx_task_from_config(cfg, &task);
+  GL_CALL(gle_env_create(&env, &task));
+  glx_memory_need_(cfg, env, resident, allocated, what, len);
+  gle_env_destroy(env);
   return GL_OK;
 }
 
@@ -374,6 +410,7 @@ typedef struct glx_runner {
   long long rounds;          /* blocks every rank iterates (the largest shard's) */
   glx_fault fault;
   double t0, steps_done, last_log;
+  double mem_planned;        /* resident bytes per rank (glx_memory_need_) */
 } glx_runner;
 
 /* Policy, task, env, batch buffers and inference workspace, identical on every rank. */
@@ -382,6 +419,11 @@ static gl_err glx_runner_build(glx_runner *R) {
   gle_task task;
   glx_task_from_config(R->cfg, &task);
   GL_CALL(gl_agree(R->comm, gle_env_create(&R->env, &task)));
+  char what[256];
+  double resident, allocated;
+  glx_memory_need_(R->cfg, R->env, &resident, &allocated, what, sizeof what);
+  GL_CALL(gl_memory_check(R->comm, resident, allocated, what));
+  R->mem_planned = resident;
   GL_CALL(gl_agree(R->comm, glx_group_alloc(&R->g, R->cfg, R->pol->actor_in)));
   return gl_agree(R->comm, glp_infer_ws_create_f(&R->ws, &R->pol->actor, R->g.W));
 }
@@ -506,6 +548,7 @@ gl_err glx_run(const glx_config *cfg, int resume, int quiet, MPI_Comm comm) {
   if (!quiet)
     gl_log("gaitlab run: wrote %s in %.1f s (%.0f policy-steps/s)", cfg->output, gl_wtime() - R.t0,
            R.steps_done / (gl_wtime() - R.t0));
+  GL_GOTO(err, gl_memory_log(comm, R.mem_planned, "gaitlab run"), out);
 out:
   glx_runner_close(&R);
   return err;

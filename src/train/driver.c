@@ -143,6 +143,7 @@ typedef struct train_run {
   int env_made;
   glt_trainer *tr;
   glt_log *log;
+  double mem_planned; /* resident bytes per rank (glt_memory_plan) */
 } train_run;
 
 static gl_err train_paths(train_run *R, const char *dir) {
@@ -152,6 +153,32 @@ static gl_err train_paths(train_run *R, const char *dir) {
   snprintf(R->logpath, sizeof R->logpath, "%s/train_log.h5", dir);
   snprintf(R->polpath, sizeof R->polpath, "%s/policy.h5", dir);
   return GL_OK;
+}
+
+gl_err glt_memory_plan(const glt_config *c, const gle_task *task, int nranks, double *resident,
+                       double *allocated, char *what, size_t len) {
+  glp_policy *pol = NULL;
+  gle_env *probe = NULL;
+  GL_CALL(glp_policy_create(&pol, gle_policy_inputs(), c->actor_in, c->critic_in, 1, c->head_gain,
+                            c->logstd_init));
+  gl_err err = gle_env_create(&probe, task);
+  if (!err) {
+    int64_t first, end; /* rank 0 has the most envs and gathers the checkpoint */
+    gl_shard_range(c->p.num_envs, nranks, 0, &first, &end);
+    const int n = (int)(end - first);
+    size_t res = 0;
+    const double alloc = (double)gle_agent_bytes(probe, &res);
+    const double rest = 256.0 * n + glt_trainer_bytes(&c->p, n, first, GLE_OBS_FULL, pol) +
+                        4096.0 * c->p.num_envs + 32.0 * 1048576; /* checkpoint records; HDF5, MPI */
+    *resident = n * (double)res + rest;
+    *allocated = n * alloc + rest;
+    if (what)
+      snprintf(what, len, "gaitlab train (%d of %d envs on the busiest rank, %.2g MB of physics each, %d-step rollouts)",
+               n, c->p.num_envs, (double)res / 1e6, c->p.horizon);
+  }
+  gle_env_destroy(probe);
+  glp_policy_destroy(pol);
+  return err;
 }
 
 /* Policy from the seed (identical on every rank), this rank's block of environments, and the
@@ -285,12 +312,21 @@ gl_err glt_train_run(const glt_config *cfg, const gle_task *task, const char *ya
   gl_err err = gl_agree(comm, train_paths(&R, dir));
   if (err) goto done;
   GL_GOTO(err, train_check_output(&R, resume, &have), done);
+  {
+    double resident = 0, allocated = 0;
+    char what[256];
+    GL_GOTO(err, gl_agree(comm, glt_memory_plan(cfg, task, size, &resident, &allocated, what,
+                                                sizeof what)), done);
+    GL_GOTO(err, gl_memory_check(comm, resident, allocated, what), done);
+    R.mem_planned = resident;
+  }
   GL_GOTO(err, train_build(&R, task), done);
   GL_GOTO(err, train_start(&R, have, resume), done);
   gl_log("%s: %d envs on %d ranks, %d x %d steps per iteration, %d minibatches x %d epochs, "
          "output %s", cfg->name, cfg->p.num_envs, size, cfg->p.num_envs, cfg->p.horizon,
          cfg->p.minibatches, cfg->p.epochs, R.dir);
   GL_GOTO(err, train_loop(&R, &stopped), done);
+  GL_GOTO(err, gl_memory_log(comm, R.mem_planned, cfg->name), done);
   GL_GOTO(err, save_all(R.tr, R.pol, yaml, (uint64_t)cfg->seed, R.ckpt, R.polpath, comm, R.rank),
           done);
   if (stopped) {

@@ -14,6 +14,36 @@ static size_t sz(int a) { return (size_t)a; }
 
 /* ------------------------------------------------------------------ lifecycle -- */
 
+/* Minibatch m holds the envs with global index % M == m, so a rank's share differs by at
+ * most one env between minibatches; the update pads to the largest share (sequences). */
+static int glt_bmax_(const glt_params *p, int n, int64_t first) {
+  int maxlocal = 0;
+  for (int m = 0; m < p->minibatches; ++m) {
+    int c = 0;
+    for (int i = 0; i < n; ++i) c += ((first + i) % p->minibatches) == m;
+    if (c > maxlocal) maxlocal = c;
+  }
+  return maxlocal * (p->horizon / p->seq_len);
+}
+
+double glt_trainer_bytes(const glt_params *p, int n, int64_t first, int obs_dim,
+                         const glp_policy *pol) {
+  const double T = p->horizon, S = p->seq_len, C = p->horizon / p->seq_len, k = GLP_NACT;
+  const double ain = pol->actor_in, cin = pol->critic_in, B = glt_bmax_(p, n, first);
+  /* per env: state, rollout [T], chunk-start states [C], step inputs and outputs */
+  double per_env = 4.0 * obs_dim + 1 + 16.0 * NH + sizeof(glr_stream) + 16 +
+                   T * (4.0 * obs_dim + 2 + 8.0 * k + 8 + 4.0 * 7) + 4.0 * k + 4 +
+                   16.0 * C * NH + 4.0 * (ain + cin + k + 1 + 2 * NH) + 4;
+  double update = S * B * (4.0 * (ain + cin + 2 * k + 2) + 1) + 16.0 * B * NH + 8.0 * B;
+  if (B > 0)
+    update += (double)glp_seq_ws_bytes_f(&pol->actor, p->seq_len, (int)B) +
+              (double)glp_seq_ws_bytes_f(&pol->critic, p->seq_len, (int)B);
+  /* the gradient, Adam's two moments and the normaliser's buffer */
+  double model = 4.0 * pol->nparams + 8.0 * 2 * pol->nparams + 8.0 * obs_dim;
+  return (double)n * per_env + update + model;
+}
+
+/* Keep in step with glt_trainer_bytes. */
 static gl_err alloc_buffers(glt_trainer *t) {
   const size_t n = sz(t->n), T = sz(t->T), C = sz(t->C), od = sz(t->obs_dim), k = sz(t->nact);
   const size_t n1 = n ? n : 1; /* keep pointers valid on ranks without envs */
@@ -54,15 +84,7 @@ static gl_err alloc_buffers(glt_trainer *t) {
   GL_CALL(GL_ALLOC(t->grad, t->pol->nparams));
   GL_CALL(GL_ALLOC(t->normbuf, od));
 
-  /* Minibatch m holds the envs with global index % M == m, so a rank's share differs by
-   * at most one env between minibatches; the update pads to the largest share. */
-  int maxlocal = 0;
-  for (int m = 0; m < t->p.minibatches; ++m) {
-    int c = 0;
-    for (int i = 0; i < t->n; ++i) c += ((t->env.first + i) % t->p.minibatches) == m;
-    if (c > maxlocal) maxlocal = c;
-  }
-  t->Bmax = maxlocal * t->C;
+  t->Bmax = glt_bmax_(&t->p, t->n, t->env.first);
   const size_t B = sz(t->Bmax ? t->Bmax : 1), S = sz(t->S);
   GL_CALL(GL_ALLOC(t->m_xa, S * B * sz(t->ain)));
   GL_CALL(GL_ALLOC(t->m_xc, S * B * sz(t->cin)));

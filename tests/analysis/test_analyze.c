@@ -33,7 +33,7 @@ static double act(int c, int p, int j) {
 
 /* lift-offs of agent (c, k): every P samples from offset k + 1; agent (1, 2) falls at
  * window sample 100; agent (2, 1) also has one 14-sample cycle (not averaged). */
-static void write_file(const char *path) {
+static void write_file(const char *path, double noise) {
   hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
   hid_t gc = H5Gcreate2(f, "conditions", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
   hid_t ga = H5Gcreate2(f, "agents", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
@@ -74,7 +74,9 @@ static void write_file(const char *path) {
       int i = 0;
       while (i + 1 < n && lo[i + 1] <= t) ++i;
       int ph = t >= lo[0] ? (t - lo[i]) % P : (t - lo[0] + 10 * P) % P;
-      for (int j = 0; j < DH; ++j) h[((size_t)a * W + t) * DH + j] = (float)act(c, ph, j);
+      for (int j = 0; j < DH; ++j) /* a deterministic per-sample wobble when noise > 0 */
+        h[((size_t)a * W + t) * DH + j] =
+            (float)(act(c, ph, j) + noise * sin(12.9898 * a + 78.233 * t + 37.719 * j));
       if (fall[a] >= 0 && step[t] >= fall[a]) {
         for (int j = 0; j < DH; ++j) h[((size_t)a * W + t) * DH + j] = NAN;
         for (int j = 0; j < 4; ++j) ff[((size_t)a * W + t) * 4 + j] = NAN;
@@ -112,6 +114,8 @@ static double rdattr(const char *path, const char *obj, const char *name) {
 }
 
 static char pa[256], pb[256];
+enum { NRAW = 3 };
+static char praw[NRAW][256];
 
 static void test_end_to_end(void **st) {
   (void)st;
@@ -244,6 +248,140 @@ static void test_bad_input(void **st) {
   assert_int_equal(glcli_analyze(&args, MPI_COMM_WORLD), GL_ERR_INPUT);
 }
 
+/* Raw tangling against the definition, computed here from the recording alone: the valid
+ * samples of every agent, normalised with pooled statistics as analysis.normalize says,
+ * backward derivative within each agent's trace, epsilon = 0.1 x variance of the flattened
+ * rows, and t' over all samples or, with within_condition, over all samples of the agent's
+ * condition (every agent of it, not only its own trace). within = 2 restricts t' to the
+ * agent's own trace instead, to show that the two differ. */
+static void raw_direct_(const char *path, const char *norm, double k, int within, double *q,
+                        double *pcm, size_t *nrow) {
+  size_t n;
+  double *all = rd(path, "/recording/lstm_h", &n);
+  int nv[A], cond[A];
+  size_t N = 0;
+  for (int a = 0; a < A; ++a) {
+    cond[a] = a / COPIES;
+    nv[a] = (cond[a] == 1 && a % COPIES == 2) ? 100 : W;
+    N += (size_t)nv[a];
+  }
+  double *x = malloc(sizeof(double) * N * DH), *xd = malloc(sizeof(double) * N * DH);
+  int *lab = malloc(sizeof(int) * N), *agent = malloc(sizeof(int) * N);
+  size_t o = 0;
+  for (int a = 0; a < A; ++a)
+    for (int t = 0; t < nv[a]; ++t, ++o) {
+      lab[o] = cond[a];
+      agent[o] = a;
+      for (int j = 0; j < DH; ++j) x[o * DH + j] = all[((size_t)a * W + t) * DH + j];
+    }
+  for (int j = 0; j < DH; ++j) {
+    double m = 0, v = 0, lo = INFINITY, hi = -INFINITY;
+    for (size_t i = 0; i < N; ++i) m += x[i * DH + j];
+    m /= (double)N;
+    for (size_t i = 0; i < N; ++i) {
+      double e = x[i * DH + j];
+      v += (e - m) * (e - m);
+      lo = e < lo ? e : lo;
+      hi = e > hi ? e : hi;
+    }
+    double den = !strcmp(norm, "range") ? hi - lo + k : !strcmp(norm, "zscore") ? sqrt(v / (double)N) : 1;
+    double mm = !strcmp(norm, "none") ? 0 : m;
+    for (size_t i = 0; i < N; ++i) x[i * DH + j] = (x[i * DH + j] - mm) / den;
+  }
+  o = 0;
+  for (int a = 0; a < A; ++a, o += (size_t)nv[a - 1])
+    for (int t = 0; t < nv[a]; ++t) {
+      int tt = t ? t : 1;
+      for (int j = 0; j < DH; ++j)
+        xd[(o + (size_t)t) * DH + j] = (x[(o + (size_t)tt) * DH + j] - x[(o + (size_t)tt - 1) * DH + j]) / 0.02;
+    }
+  double mean = 0, eps = 0;
+  for (size_t i = 0; i < N * DH; ++i) mean += x[i];
+  mean /= (double)(N * DH);
+  for (size_t i = 0; i < N * DH; ++i) eps += (x[i] - mean) * (x[i] - mean);
+  eps = 0.1 * eps / (double)(N * DH);
+  for (int c = 0; c < C; ++c) pcm[2 * c] = pcm[2 * c + 1] = 0;
+  size_t cnt[C] = {0};
+  for (size_t i = 0; i < N; ++i) {
+    double best = 0;
+    for (size_t u = 0; u < N; ++u) {
+      if ((within == 1 && lab[u] != lab[i]) || (within == 2 && agent[u] != agent[i])) continue;
+      double dd = 0, dx = 0;
+      for (int j = 0; j < DH; ++j) {
+        double a1 = xd[i * DH + j] - xd[u * DH + j], b1 = x[i * DH + j] - x[u * DH + j];
+        dd += a1 * a1;
+        dx += b1 * b1;
+      }
+      double v = dd / (dx + eps);
+      best = v > best ? v : best;
+    }
+    q[i] = best;
+    pcm[2 * lab[i]] += best;
+    pcm[2 * lab[i] + 1] = best > pcm[2 * lab[i] + 1] ? best : pcm[2 * lab[i] + 1];
+    cnt[lab[i]]++;
+  }
+  for (int c = 0; c < C; ++c) pcm[2 * c] /= (double)cnt[c];
+  *nrow = N;
+  free(all);
+  free(x);
+  free(xd);
+  free(lab);
+  free(agent);
+}
+
+static void test_raw_direct(void **st) {
+  (void)st;
+  int rank;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  static const struct { const char *norm; double k; int within; } cases[NRAW] = {
+      {"range", 0.5, 1}, {"zscore", 0, 0}, {"none", 0, 1}};
+  for (int k = 0; k < NRAW; ++k) {
+    char s1[64], s2[64], s3[64];
+    snprintf(s1, sizeof s1, "analysis.normalize=%s", cases[k].norm);
+    snprintf(s2, sizeof s2, "analysis.range_constant=%g", cases[k].k);
+    snprintf(s3, sizeof s3, "analysis.tangling.within_condition=%s", cases[k].within ? "true" : "false");
+    glcli_args args;
+    memset(&args, 0, sizeof args);
+    args.positional[0] = praw[k];
+    args.npositional = 1;
+    const char *sets[] = {"analysis.populations=[lstm_h]", "analysis.tangling.raw=true",
+                          "analysis.tangling.tile=64", s1, s2, s3};
+    for (size_t i = 0; i < sizeof sets / sizeof *sets; ++i) args.sets[args.nsets++] = sets[i];
+    args.quiet = 1;
+    gl_err e = glcli_analyze(&args, MPI_COMM_WORLD);
+    if (e) fprintf(stderr, "analyze: %s\n", gl_errmsg());
+    assert_int_equal(e, GL_OK);
+    MPI_Barrier(MPI_COMM_WORLD);
+    if (rank != 0) continue;
+    size_t n, N, np;
+    double *q = rd(praw[k], "/analysis/lstm_h/tangling_raw/q", &n);
+    double *pcm = rd(praw[k], "/analysis/lstm_h/tangling_raw/per_condition_mean_max", &np);
+    double *qd = malloc(sizeof(double) * n), pd[2 * C];
+    raw_direct_(praw[k], cases[k].norm, cases[k].k, cases[k].within, qd, pd, &N);
+    assert_int_equal(n, N);
+    assert_int_equal(np, 2 * C);
+    double worst = 0;
+    for (size_t i = 0; i < n; ++i) {
+      double rel = fabs(q[i] - qd[i]) / qd[i];
+      worst = rel > worst ? rel : worst;
+    }
+    if (worst > 1e-9) fprintf(stderr, "raw case %d: worst relative difference %g\n", k, worst);
+    assert_true(worst <= 1e-9);
+    for (int c = 0; c < 2 * C; ++c) assert_true(fabs(pcm[c] - pd[c]) <= 1e-9 * pd[c]);
+    if (cases[k].within) { /* t' over the agent's own trace only gives other numbers */
+      double *qa = malloc(sizeof(double) * n), pa2[2 * C];
+      raw_direct_(praw[k], cases[k].norm, cases[k].k, 2, qa, pa2, &N);
+      size_t differ = 0;
+      for (size_t i = 0; i < n; ++i) differ += fabs(q[i] - qa[i]) > 1e-6 * qa[i];
+      assert_true(differ > n / 10);
+      free(qa);
+    }
+    free(q);
+    free(pcm);
+    free(qd);
+  }
+}
+
 int main(int argc, char **argv) {
   MPI_Init(&argc, &argv);
   int rank, size;
@@ -251,20 +389,24 @@ int main(int argc, char **argv) {
   MPI_Comm_size(MPI_COMM_WORLD, &size);
   snprintf(pa, sizeof pa, "ana_e2e_np%d_a.h5", size);
   snprintf(pb, sizeof pb, "ana_e2e_np%d_b.h5", size);
+  for (int k = 0; k < NRAW; ++k) snprintf(praw[k], sizeof praw[k], "ana_e2e_np%d_raw%d.h5", size, k);
   if (rank == 0) {
-    write_file(pa);
-    write_file(pb);
+    write_file(pa, 0);
+    write_file(pb, 0);
+    for (int k = 0; k < NRAW; ++k) write_file(praw[k], 0.05);
   }
   MPI_Barrier(MPI_COMM_WORLD);
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_end_to_end),
       cmocka_unit_test(test_bad_input),
+      cmocka_unit_test(test_raw_direct),
   };
   int rc = cmocka_run_group_tests(tests, NULL, NULL);
   MPI_Barrier(MPI_COMM_WORLD);
   if (rank == 0) {
     unlink(pa);
     unlink(pb);
+    for (int k = 0; k < NRAW; ++k) unlink(praw[k]);
   }
   MPI_Finalize();
   return rc;
