@@ -2,6 +2,7 @@
  * fsync, rename, so a crash mid-write never leaves a torn checkpoint). Per-env records are
  * gathered in global env order, so the file does not depend on the rank count that wrote it. */
 #include <hdf5.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -132,6 +133,65 @@ static gl_err ckpt_get(hid_t f, const char *name, hid_t type, hsize_t n, void *d
   return glh5_read(f, name, type, 1, &n, data, H5P_DEFAULT);
 }
 
+/* A dataset whose entries must be finite (and >= lo when positive is set): the first bad
+ * entry named, so a damaged or hand-edited checkpoint is refused, not trained on. */
+static gl_err ckpt_check_values_(const char *path, const char *name, const double *d,
+                                 const float *f, size_t n, int positive) {
+  for (size_t i = 0; i < n; ++i) {
+    double v = d ? d[i] : (double)f[i];
+    if (isfinite(v) && (!positive || v >= 0)) continue;
+    size_t bad = 0;
+    for (size_t j = i; j < n; ++j) {
+      double w = d ? d[j] : (double)f[j];
+      bad += !(isfinite(w) && (!positive || w >= 0));
+    }
+    return gl_error(GL_ERR_INPUT, "checkpoint '%s': HDF5 object /%s [%zu] has %zu %s %s (the first at index %zu: %g); allowed: %s",
+                    path, name, n, bad, bad == 1 ? "entry that is" : "entries that are",
+                    positive ? "negative or not finite" : "not finite", i, v,
+                    positive ? "finite values >= 0" : "finite values");
+  }
+  return GL_OK;
+}
+
+/* The scalars a resumed run continues from: counters >= 0, variances and the learning rate
+ * > 0, everything finite. */
+static gl_err ckpt_check_scalars_(const char *path, const double *sc) {
+  static const struct { int s, integer, open; const char *allowed; } rule[] = {
+      {S_ADAM_STEP, 1, 0, "an integer >= 0"},  {S_LR, 0, 1, "a finite value > 0"},
+      {S_VN_COUNT, 0, 1, "a finite value > 0"}, {S_VN_VAR, 0, 1, "a finite value > 0"},
+      {S_ITER, 1, 0, "an integer >= 0"},       {S_STEPS, 0, 0, "a finite value >= 0"},
+      {S_NORM_COUNT, 0, 1, "a finite value > 0"}, {S_WALL, 0, 0, "a finite value >= 0"}};
+  if (!isfinite(sc[S_VN_MEAN]))
+    return gl_error(GL_ERR_INPUT, "checkpoint '%s': attribute value_norm_mean = %g; allowed: a finite value",
+                    path, sc[S_VN_MEAN]);
+  for (size_t k = 0; k < sizeof rule / sizeof *rule; ++k) {
+    double v = sc[rule[k].s];
+    int ok = isfinite(v) && (rule[k].open ? v > 0 : v >= 0) && (!rule[k].integer || v == floor(v));
+    if (!ok)
+      return gl_error(GL_ERR_INPUT, "checkpoint '%s': attribute %s = %g; allowed: %s", path,
+                      scalar_names[rule[k].s], v, rule[k].allowed);
+  }
+  return GL_OK;
+}
+
+/* Everything read is checked before any of it is used (offsets index the records). */
+static gl_err ckpt_check_(const glt_trainer *t, const char *path, const double *sc,
+                          const int64_t *off) {
+  const glp_policy *P = t->pol;
+  const size_t np = P->nparams, nd = (size_t)P->norm.dim;
+  GL_CALL(ckpt_check_scalars_(path, sc));
+  GL_CALL(ckpt_check_values_(path, "params", NULL, P->params, np, 0));
+  GL_CALL(ckpt_check_values_(path, "adam_m", NULL, t->adam.m, np, 0));
+  GL_CALL(ckpt_check_values_(path, "adam_v", NULL, t->adam.v, np, 1));
+  GL_CALL(ckpt_check_values_(path, "obs_norm_mean", P->norm.mean, NULL, nd, 0));
+  GL_CALL(ckpt_check_values_(path, "obs_norm_var", P->norm.var, NULL, nd, 1));
+  for (int e = 0; e < t->p.num_envs; ++e)
+    if (off[e + 1] < off[e])
+      return gl_error(GL_ERR_INPUT, "checkpoint '%s': HDF5 object /env_offsets decreases at env %d (%lld then %lld); allowed: non-decreasing offsets from 0",
+                      path, e, (long long)off[e], (long long)off[e + 1]);
+  return GL_OK;
+}
+
 static gl_err read_contents(glt_trainer *t, hid_t f, const char *path, double *sc,
                             unsigned char **rec, int64_t **off) {
   glp_policy *P = t->pol;
@@ -152,7 +212,9 @@ static gl_err read_contents(glt_trainer *t, hid_t f, const char *path, double *s
   GL_CALL(GL_ALLOC(*off, N + 1));
   GL_CALL(ckpt_get(f, "env_offsets", H5T_NATIVE_INT64, N + 1, *off));
   if ((*off)[0] != 0 || (*off)[N] < 0 || (*off)[N] > ((int64_t)1 << 31) - 1)
-    return gl_error(GL_ERR_INPUT, "checkpoint '%s': corrupt env offsets", path);
+    return gl_error(GL_ERR_INPUT, "checkpoint '%s': HDF5 object /env_offsets runs from %lld to %lld; allowed: from 0 to at most 2^31 - 1",
+                    path, (long long)(*off)[0], (long long)(*off)[N]);
+  GL_CALL(ckpt_check_(t, path, sc, *off));
   GL_CALL(GL_ALLOC(*rec, (size_t)(*off)[N] + 1));
   return ckpt_get(f, "env_records", H5T_NATIVE_UCHAR, (hsize_t)(*off)[N], *rec);
 }

@@ -73,7 +73,35 @@ rc=$?
 [ $rc -eq 4 ] && grep -q "the physics blew up (env.timestep = 0.05 s" "$W/err" ||
   fail "blow-up: rc $rc $(cat "$W/err")"
 
-# 7. schema errors name the file position and the key
+# 7. a damaged checkpoint is refused with the file, the object and what is allowed, and
+#    nothing of the run is overwritten (crafted with h5py from the run of 1.)
+PY=${GAITLAB_PYTHON:-/usr/bin/python3}
+craft() { # craft NAME PYTHON-STATEMENT-ON-f: copy run a to W/NAME and damage its checkpoint
+  rm -rf "$W/$1"; cp -r "$W/a" "$W/$1"
+  "$PY" -c "import h5py, numpy as np
+with h5py.File('$W/$1/checkpoint.h5', 'r+') as f: $2" || fail "craft $1"
+  cp "$W/$1/checkpoint.h5" "$W/$1/ckpt.before"; cp "$W/$1/policy.h5" "$W/$1/policy.before"
+}
+refused() { # refused NAME PATTERN
+  $MPI -n 2 "$G" train "$YAML" -o "$W/$1" "${SMALL[@]}" --set train.max_iterations=6 -q --resume 2>"$W/err"
+  local rc=$?
+  [ $rc -eq 2 ] && [ "$(grep -c 'gaitlab: error' "$W/err")" = 1 ] && grep -q "checkpoint '$W/$1/checkpoint.h5'" "$W/err" &&
+    grep -q -- "$2" "$W/err" || fail "$1: rc $rc $(cat "$W/err")"
+  cmp -s "$W/$1/checkpoint.h5" "$W/$1/ckpt.before" && cmp -s "$W/$1/policy.h5" "$W/$1/policy.before" ||
+    fail "$1: the refused run changed its files"
+}
+craft neg_iter "f.attrs['iteration'] = -3.0"
+refused neg_iter "attribute iteration = -3; allowed: an integer >= 0"
+craft neg_var "f.attrs['value_norm_var'] = -1.0"
+refused neg_var "attribute value_norm_var = -1; allowed: a finite value > 0"
+craft nan_w "p = f['params'][...]; p[17] = np.nan; p[20] = np.inf; f['params'][...] = p"
+refused nan_w "HDF5 object /params \[[0-9]*\] has 2 entries that are not finite (the first at index 17: nan)"
+craft neg_obsvar "v = f['obs_norm_var'][...]; v[3] = -0.5; f['obs_norm_var'][...] = v"
+refused neg_obsvar "HDF5 object /obs_norm_var \[[0-9]*\] has 1 entry that is negative or not finite (the first at index 3: -0.5)"
+craft bad_off "o = f['env_offsets'][...]; o[2], o[3] = o[3], o[2]; f['env_offsets'][...] = o"
+refused bad_off "HDF5 object /env_offsets decreases at env"
+
+# 8. schema errors name the file position and the key
 $MPI -n 2 "$G" train "$YAML" -o "$W/d" --set train.horizon=0 2>"$W/err"
 rc=$?
 [ $rc -eq 2 ] && grep -q "train.horizon" "$W/err" || fail "horizon=0: rc $rc $(cat "$W/err")"
