@@ -28,6 +28,9 @@ typedef enum gl_err {
  * A later gl_error() replaces the message, so the innermost detector should be the only one
  * that calls it; callers that want to add context use gl_error_context(). */
 gl_err gl_error(gl_err code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Counts gl_error calls: a message is the same one (perhaps with context added) as long as
+ * the count has not moved. */
+unsigned long gl_error_serial(void);
 /* Prefix the current message with context ("while reading X: <old message>"). Returns code. */
 gl_err gl_error_context(gl_err code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 const char *gl_errmsg(void);

@@ -20,6 +20,7 @@
 static int gl_log_rank_ = 0;
 static int gl_failed_rank_ = -1;
 static int gl_remote_ = 0;
+static unsigned long gl_remote_serial_ = 0; /* gl_error_serial() of the last remote notice */
 
 int gl_error_is_remote(void) { return gl_remote_; }
 
@@ -40,14 +41,29 @@ gl_err gl_agree(MPI_Comm comm, gl_err local) {
   MPI_Comm_size(comm, &size);
   /* MINLOC over (failed ? rank : size) finds the lowest failing rank and, in the same
    * reduction, carries its code along via a second MIN on an encoded pair. */
-  if (local != GL_OK) gl_remote_ = 0;
-  int mine[2] = {local != GL_OK ? rank : size, (int)local};
+  /* An error that is only the notice of an earlier agreement (another rank failed, perhaps
+   * with context added since) is not a failure of this rank: the rank that failed stays the
+   * one that reports, however many agreement points the error passes on its way out. */
+  const int notice = local != GL_OK && gl_remote_ && gl_error_serial() == gl_remote_serial_;
+  const int failed = local != GL_OK && !notice;
+  if (failed) gl_remote_ = 0;
+  int mine[2] = {failed ? rank : size, (int)local};
   int first[2];
   struct { int v, r; } in = {mine[0], rank}, out;
   GL_MPI(MPI_Allreduce(&in, &out, 1, MPI_2INT, MPI_MINLOC, comm));
-  if (out.v == size) {
-    gl_failed_rank_ = -1;
-    return GL_OK;
+  if (out.v == size) { /* nobody failed anew; notices (if any) keep their reporter */
+    int code = (int)local, worst;
+    GL_MPI(MPI_Allreduce(&code, &worst, 1, MPI_INT, MPI_MAX, comm));
+    if (worst == GL_OK) {
+      gl_failed_rank_ = -1;
+      return GL_OK;
+    }
+    if (local == GL_OK) { /* every rank must leave with an error, or some would hang */
+      gl_error((gl_err)worst, "(another rank failed; see its message)");
+      gl_remote_serial_ = gl_error_serial();
+      gl_remote_ = 1;
+    }
+    return local != GL_OK ? local : (gl_err)worst;
   }
   first[0] = out.v;
   first[1] = mine[1];
@@ -55,7 +71,10 @@ gl_err gl_agree(MPI_Comm comm, gl_err local) {
   gl_failed_rank_ = first[0];
   /* Only the lowest failing rank reports: when several ranks fail alike (a collective file
    * create, say) the user still reads one message. */
-  if (local == GL_OK) gl_error((gl_err)first[1], "(rank %d failed; see its message)", first[0]);
+  if (!failed) {
+    gl_error((gl_err)first[1], "(rank %d failed; see its message)", first[0]);
+    gl_remote_serial_ = gl_error_serial();
+  }
   gl_remote_ = rank != first[0];
   return local != GL_OK ? local : (gl_err)first[1];
 }
@@ -70,6 +89,7 @@ gl_err gl_error_all(MPI_Comm comm, gl_err code, const char *fmt, ...) {
   va_end(ap);
   gl_error(code, "%s", msg);
   gl_remote_ = rank != 0;
+  gl_remote_serial_ = gl_error_serial();
   return code;
 }
 

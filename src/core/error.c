@@ -9,8 +9,12 @@
 #include <string.h>
 
 static _Thread_local char gl_msg_[2048];
+static _Thread_local unsigned long gl_serial_ = 0;
+
+unsigned long gl_error_serial(void) { return gl_serial_; }
 
 gl_err gl_error(gl_err code, const char *fmt, ...) {
+  ++gl_serial_;
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(gl_msg_, sizeof gl_msg_, fmt, ap);

@@ -242,7 +242,10 @@ gl_err glh5_create(hid_t loc, const char *name, hid_t type, int rank, const hsiz
   gl_err err = GL_OK;
   /* Every element is written by gaitlab (NaN marks invalid samples), so HDF5 need not
    * pre-fill: this halves the I/O of a run. */
-  if (sp < 0 || dcpl < 0 || (chunk && H5Pset_chunk(dcpl, rank, chunk) < 0) ||
+  /* Chunked datasets carry HDF5's Fletcher-32 checksum per chunk: a flipped byte in a
+   * recording (a disk, a half copy) fails the read that meets it instead of flowing into an
+   * analysis; HDF5 verifies it on every read. */
+  if (sp < 0 || dcpl < 0 || (chunk && (H5Pset_chunk(dcpl, rank, chunk) < 0 || H5Pset_fletcher32(dcpl) < 0)) ||
       H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER) < 0)
     err = glh5_fail_(GL_ERR_LIB, loc, "dataset", name, "cannot be created (creation properties)");
   if (!err && (*dset = H5Dcreate2(loc, name, type, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT)) < 0)

@@ -28,11 +28,28 @@ static gl_err glh5_check_input_(const char *path, glh5_mode mode) {
   return GL_OK;
 }
 
+/* Files gaitlab creates use the HDF5 1.8 object formats (readable by HDF5 >= 1.8, h5py,
+ * MATLAB): their superblock, object headers and indices carry checksums, so damaged
+ * metadata (a flipped byte in a header) is detected when read instead of passing as a
+ * readable file. Chunked data has its own Fletcher-32 checksums (glh5_create). */
+static herr_t glh5_checksummed_(hid_t fapl) {
+  return H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V110);
+}
+
 gl_err glh5_open(hid_t *file, const char *path, glh5_mode mode) {
   glh5_quiet();
   *file = -1;
   if (mode == GLH5_CREATE) {
-    *file = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    if (fapl < 0 || glh5_checksummed_(fapl) < 0) {
+      if (fapl >= 0) H5Pclose(fapl);
+      return gl_error(GL_ERR_LIB, "HDF5: cannot set up the file format of '%s'", path);
+    }
+    *file = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+    if (H5Pclose(fapl) < 0 && *file >= 0) {
+      H5Fclose(*file);
+      *file = -1;
+    }
     if (*file < 0) return gl_error(GL_ERR_IO, "cannot create HDF5 file '%s'", path);
     return GL_OK;
   }
@@ -56,7 +73,8 @@ gl_err glh5_open_mpi(glh5_file *f, const char *path, glh5_mode mode, MPI_Comm co
   if (mode != GLH5_CREATE) GL_CALL(glh5_check_input_(path, mode));
   hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
   if (fapl < 0 || H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL) < 0 ||
-      H5Pset_all_coll_metadata_ops(fapl, 1) < 0 || H5Pset_coll_metadata_write(fapl, 1) < 0) {
+      H5Pset_all_coll_metadata_ops(fapl, 1) < 0 || H5Pset_coll_metadata_write(fapl, 1) < 0 ||
+      (mode == GLH5_CREATE && glh5_checksummed_(fapl) < 0)) {
     if (fapl >= 0) H5Pclose(fapl);
     return gl_error(GL_ERR_LIB, "HDF5: cannot set up MPI-IO access for '%s'", path);
   }

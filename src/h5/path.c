@@ -61,14 +61,30 @@ static char *glh5_vformat_(const char *fmt, va_list ap) {
   return s;
 }
 
+/* H5Ewalk2 callback: does any level of HDF5's error stack report a failed checksum, of
+ * metadata (2) or of a data chunk (1)? */
+static herr_t glh5_checksum_seen_(unsigned n, const H5E_error2_t *e, void *seen) {
+  (void)n;
+  int *k = seen;
+  if (e->desc && strstr(e->desc, "metadata checksum")) *k = 2;
+  else if (e->desc && *k == 0 && (strstr(e->desc, "checksum") || strstr(e->desc, "fletcher32"))) *k = 1;
+  return 0;
+}
+
 gl_err glh5_fail_(gl_err code, hid_t loc, const char *kind, const char *obj, const char *fmt, ...) {
+  /* Read HDF5's error stack first: the name queries below clear it. */
+  int checksum = 0;
+  H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, glh5_checksum_seen_, &checksum);
   va_list ap;
   va_start(ap, fmt);
   char *tail = glh5_vformat_(fmt, ap);
   va_end(ap);
   char *file = glh5_file_name_(loc), *name = glh5_obj_name_(loc, obj);
-  gl_error(code, "'%s': HDF5 %s '%s' %s", file ? file : "?", kind, name ? name : (obj ? obj : "?"),
-           tail ? tail : "failed");
+  gl_error(code, "'%s': HDF5 %s '%s' %s%s", file ? file : "?", kind, name ? name : (obj ? obj : "?"),
+           tail ? tail : "failed",
+           checksum == 2   ? ": its metadata fails its checksum (the file is damaged; restore it or re-run)"
+           : checksum == 1 ? ": a chunk fails its Fletcher-32 checksum (the file is damaged; restore it or re-run)"
+                           : "");
   free(tail);
   free(file);
   free(name);

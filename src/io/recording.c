@@ -247,6 +247,34 @@ static gl_err glio_reopen_datasets_(glio_file *f, const glio_spec *sp) {
   return GL_OK;
 }
 
+/* Collective: the data of every completed agent read back once, so that a damaged chunk
+ * (its Fletcher-32 checksum fails) stops the resume instead of being renamed complete with
+ * the rest. Agent a is read by rank a % size: every rank takes a share whatever the file's
+ * layout, with independent reads since the shares differ. */
+static gl_err glio_verify_done_(glio_file *f, const glio_spec *sp, const int8_t *done) {
+  const glio_layer_info *info = glio_layer_table();
+  int dmax = 1;
+  for (int i = 0; i < GLIO_NLAYERS; ++i)
+    if (sp->layer_on[i] && info[i].dim > dmax) dmax = info[i].dim;
+  float *row = NULL;
+  hid_t dx = H5Pcreate(H5P_DATASET_XFER);
+  gl_err err = dx < 0 || H5Pset_dxpl_mpio(dx, H5FD_MPIO_INDEPENDENT) < 0
+                   ? gl_error(GL_ERR_LIB, "HDF5: cannot set up independent reads of '%s'", f->partial_path)
+                   : GL_ALLOC(row, (size_t)f->nwin * (size_t)dmax);
+  for (int i = 0; !err && i < GLIO_NLAYERS; ++i) {
+    if (!sp->layer_on[i]) continue;
+    char *path = NULL;
+    const hsize_t want[3] = {(hsize_t)f->nagents, (hsize_t)f->nwin, (hsize_t)info[i].dim};
+    err = glh5_path_with("/recording/", info[i].name, &path);
+    for (int64_t a = f->h.rank; !err && a < f->nagents; a += f->h.size)
+      if (done[a]) err = glh5_read_rows(f->h.id, path, H5T_NATIVE_FLOAT, 3, want, (hsize_t)a, 1, row, dx, NULL);
+    free(path);
+  }
+  free(row);
+  if (dx >= 0 && H5Pclose(dx) < 0 && !err) err = gl_error(GL_ERR_LIB, "HDF5: cannot release a transfer list");
+  return gl_agree(f->h.comm, err);
+}
+
 /* Collective. *ok = 1 when an existing .partial of the same configuration was reopened,
  * with its completion flags in done. */
 static gl_err glio_try_reopen_(glio_file *f, const glio_spec *sp, int *ok, int8_t *done) {
@@ -270,6 +298,8 @@ static gl_err glio_try_reopen_(glio_file *f, const glio_spec *sp, int *ok, int8_
   /* Every rank reads the whole flag vector: it is nagents bytes. */
   const hsize_t n = (hsize_t)f->nagents;
   if (!err) err = glh5_read(f->h.id, "/agents/complete", H5T_NATIVE_INT8, 1, &n, done, f->h.dxpl);
+  err = gl_agree(f->h.comm, err);
+  if (!err) err = glio_verify_done_(f, sp, done);
   if (!err) err = glh5_attr_int(f->h.id, "nranks", f->h.size);
   if (err) return gl_error_context(err, "cannot resume from '%s'", f->partial_path);
   *ok = 1;
