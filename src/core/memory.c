@@ -89,8 +89,10 @@ typedef struct gl_budget {
 /* Keep the smaller budget; `what` names the limit (whole = its total, shared by nlocal ranks
  * when nlocal > 0, a per-rank limit when nlocal == 0). */
 static void gl_budget_take_(gl_budget *b, double whole, int nlocal, const char *what) {
+  if (isnan(whole)) return;
+  if (whole < 0) whole = 0; /* already over the limit */
   double per_rank = nlocal > 0 ? whole / nlocal : whole;
-  if (!(per_rank >= 0) || per_rank >= b->bytes) return;
+  if (per_rank >= b->bytes) return;
   b->bytes = per_rank;
   if (nlocal > 0)
     snprintf(b->source, sizeof b->source, "%.3g GB %s, shared by %d rank%s on this node",
@@ -102,8 +104,8 @@ static void gl_budget_take_(gl_budget *b, double whole, int nlocal, const char *
 /* This rank's budget for resident memory; nlocal = ranks of the job on this node. */
 static gl_budget gl_budget_get_(int nlocal) {
   gl_budget b = {INFINITY, "no limit found"};
-  gl_budget_take_(&b, gl_read_number_("/proc/meminfo", "MemAvailable"), nlocal,
-                  "available (MemAvailable)");
+  double avail = gl_read_number_("/proc/meminfo", "MemAvailable"); /* < 0: not told */
+  if (avail >= 0) gl_budget_take_(&b, avail, nlocal, "available (MemAvailable)");
   char dir[900], path[1024];
   if (gl_cgroup_dir_(dir, sizeof dir)) {
     snprintf(path, sizeof path, "%s/memory.max", dir);
