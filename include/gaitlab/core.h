@@ -85,6 +85,8 @@ gl_err gl_name_enospc(gl_err err, const char *path);
  * Collective; GL_ERR_NOMEM (exit 5) naming `what`, both sizes and the limit that binds.
  * gl_memory_budget is the resident budget of this rank and the limit that sets it. */
 void gl_memory_set_max(double node_bytes); /* --max-memory; 0 = none */
+/* A size of this process from /proc/self/status ("VmRSS", "VmSize"), bytes; < 0 if unknown. */
+double gl_proc_self_bytes(const char *key);
 gl_err gl_memory_parse(const char *s, double *bytes); /* "4G", "512M", "1e9" */
 gl_err gl_memory_budget(MPI_Comm comm, double *bytes, char *source, size_t len);
 gl_err gl_memory_check(MPI_Comm comm, double resident, double allocated, const char *what);

@@ -65,6 +65,8 @@ static double gl_read_number_(const char *path, const char *key) {
   return v;
 }
 
+double gl_proc_self_bytes(const char *key) { return gl_read_number_("/proc/self/status", key); }
+
 /* The cgroup v2 directory of this process ("0::/path" in /proc/self/cgroup); 0 if none. */
 static int gl_cgroup_dir_(char *dir, size_t n) {
   FILE *f = fopen("/proc/self/cgroup", "r");
@@ -124,7 +126,7 @@ static gl_budget gl_budget_get_(int nlocal) {
                     "per rank (SLURM --mem-per-cpu x --cpus-per-task)");
   }
   if (gl_max_memory_ > 0) { /* a whole-job limit: what this rank already holds counts */
-    double rss = gl_read_number_("/proc/self/status", "VmRSS");
+    double rss = gl_proc_self_bytes("VmRSS");
     gl_budget_take_(&b, gl_max_memory_ - nlocal * (rss > 0 ? rss : 0), nlocal,
                     "per node (--max-memory) less what the ranks already hold");
   }
@@ -138,7 +140,7 @@ static gl_budget gl_budget_as_(void) {
   gl_budget b = {INFINITY, "no limit found"};
   struct rlimit rl;
   if (getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
-    double used = gl_read_number_("/proc/self/status", "VmSize");
+    double used = gl_proc_self_bytes("VmSize");
     gl_budget_take_(&b, (double)rl.rlim_cur - (used > 0 ? used : 0), 0,
                     "of address space left under ulimit -v");
   }
@@ -167,7 +169,7 @@ gl_err gl_memory_budget(MPI_Comm comm, double *bytes, char *source, size_t len) 
 }
 
 gl_err gl_memory_check(MPI_Comm comm, double resident, double allocated, const char *what) {
-  gl_rss_base_ = gl_read_number_("/proc/self/status", "VmRSS");
+  gl_rss_base_ = gl_proc_self_bytes("VmRSS");
   double have;
   char src[160];
   gl_err err = gl_memory_budget(comm, &have, src, sizeof src);

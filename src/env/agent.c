@@ -4,13 +4,13 @@
  * substeps unless extra_substep, observation recomputed after reset). */
 #define _DEFAULT_SOURCE 1 /* mincore */
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include "env/env_internal.h"
+#include "gaitlab/core.h"
 
 /* Observation scales and noise amplitudes (already x scale) of §3. */
 #define GLE_S_LIN 2.0
@@ -230,17 +230,6 @@ static size_t gle_resident_(const void *p, size_t n) {
   return res * pg < n ? res * pg : n;
 }
 
-/* VmSize of this process in bytes (0 when it cannot be read). */
-static size_t gle_vmsize_(void) {
-  FILE *f = fopen("/proc/self/status", "r");
-  char line[256];
-  size_t kb = 0;
-  while (f && fgets(line, sizeof line, f))
-    if (strncmp(line, "VmSize:", 7) == 0) kb = (size_t)strtoull(line + 7, NULL, 10);
-  if (f) fclose(f);
-  return kb * 1024;
-}
-
 size_t gle_agent_bytes(const gle_env *env, size_t *resident) {
   const mjModel *m = gle_env_mjmodel(env);
   /* mj_makeData: the mjData struct, its main buffer and its stack of nstack mjtNums */
@@ -252,10 +241,10 @@ size_t gle_agent_bytes(const gle_env *env, size_t *resident) {
    * (what ulimit -v counts), of which a simulation touches about 0.6 MB, most of it in
    * mj_makeData (what cgroups and MemAvailable count). */
   gle_make_args a = {m, NULL, NULL};
-  size_t vm0 = gle_vmsize_();
+  const double vm0 = gl_proc_self_bytes("VmSize");
   if (gle_mj_guard(gle_make_fn, &a) == GL_OK && a.d) {
-    size_t vm1 = gle_vmsize_();
-    if (vm1 > vm0 && vm1 - vm0 > alloc) alloc = vm1 - vm0;
+    const double vm1 = gl_proc_self_bytes("VmSize");
+    if (vm0 >= 0 && vm1 - vm0 > (double)alloc) alloc = (size_t)(vm1 - vm0);
     if (resident)
       *resident = fixed + gle_resident_(a.d->buffer, (size_t)a.d->nbuffer) +
                   gle_resident_(a.d->stack, stack) + 64 * 1024; /* + what stepping touches */
