@@ -9,9 +9,11 @@ pkgs=(build-essential cmake pkg-config git python3-h5py python3-numpy
       libscalapack-openmpi-dev libopenblas-dev liblapack-dev
       libmujoco-dev libqhull-dev libgl-dev libopengl-dev
       libyaml-dev librandom123-dev libgsl-dev libcmocka-dev
-      python3-matplotlib)
+      python3-matplotlib
+      slurmctld slurmd slurm-client munge)
 # python3-matplotlib, -h5py, -numpy: the paper figures and their tests; the tests also craft
-# damaged recordings with h5py.
+# damaged recordings with h5py. slurmctld, slurmd, slurm-client, munge: the test that runs
+# slurm/*.sbatch under a real (private, single-node) SLURM; no system daemon is configured.
 # Optional extras: clang (libFuzzer + sanitizers).
 if [ "${GAITLAB_EXTRAS:-0}" = 1 ]; then
   pkgs+=(clang libclang-rt-14-dev)

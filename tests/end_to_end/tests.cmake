@@ -14,5 +14,7 @@ gaitlab_script_test(NAME e2e_output_paths SCRIPT ${GAITLAB_TEST_DIR}/output_path
 gaitlab_script_test(NAME e2e_disk_full SCRIPT ${GAITLAB_TEST_DIR}/disk_full.sh TIMEOUT 300)
 gaitlab_script_test(NAME e2e_memory SCRIPT ${GAITLAB_TEST_DIR}/memory.sh TIMEOUT 300)
 gaitlab_script_test(NAME e2e_integrity SCRIPT ${GAITLAB_TEST_DIR}/integrity.sh TIMEOUT 300)
-set_property(TEST e2e_determinism e2e_walking e2e_acceptance e2e_kill_resume e2e_faults e2e_output_paths e2e_disk_full e2e_memory e2e_integrity
+# A private single-node SLURM (munged, slurmctld, slurmd) running slurm/*.sbatch as documented.
+gaitlab_script_test(NAME e2e_slurm SCRIPT ${GAITLAB_TEST_DIR}/slurm.sh TIMEOUT 900)
+set_property(TEST e2e_determinism e2e_walking e2e_acceptance e2e_kill_resume e2e_faults e2e_output_paths e2e_disk_full e2e_memory e2e_integrity e2e_slurm
   APPEND PROPERTY ENVIRONMENT "H5CHECK=$<TARGET_FILE:h5check>")
