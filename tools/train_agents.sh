@@ -3,9 +3,12 @@
 #   seed_N           the recipe with seed N (the default policy is seed 1)
 #   action_feedback  experiments/train_action_feedback.yaml (188-d actor input)
 #
-#   tools/train_agents.sh start NAME [--np N]   train into runs/NAME/, continuing from the
+#   tools/train_agents.sh start NAME [--np N] [--set KEY=VALUE]...
+#                                               train into runs/NAME/, continuing from the
 #                                               checkpoint there or, when runs/NAME/ has none,
-#                                               from policies/training/NAME/
+#                                               from policies/training/NAME/ (--set
+#                                               train.total_steps=6e7 continues past the
+#                                               budget, as the default policy's run did)
 #   tools/train_agents.sh save NAME             copy runs/NAME/'s checkpoint and log into
 #                                               policies/training/NAME/ (what git keeps of a
 #                                               run in progress)
@@ -18,7 +21,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cmd=${1:-}; name=${2:-}
-[ -n "$cmd" ] && [ -n "$name" ] || { sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+[ -n "$cmd" ] && [ -n "$name" ] || { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 case "$name" in
   seed_[0-9]*) yaml=experiments/train_flat.yaml; sets=(--set "seed=${name#seed_}" --set "name=$name");;
   action_feedback) yaml=experiments/train_action_feedback.yaml; sets=();;
@@ -28,7 +31,14 @@ run=runs/$name keep=policies/training/$name
 G=${GAITLAB:-build/gaitlab}
 case "$cmd" in
   start)
-    np=2; [ "${3:-}" = --np ] && np=${4:?--np needs a number}
+    np=2; shift 2
+    while [ $# -gt 0 ]; do
+      case "$1" in
+        --np) np=${2:?--np needs a number}; shift 2;;
+        --set) sets+=(--set "${2:?--set needs KEY=VALUE}"); shift 2;;
+        *) echo "train_agents.sh: unknown option '$1' (allowed: --np N, --set KEY=VALUE)" >&2; exit 2;;
+      esac
+    done
     mkdir -p "$run"
     if [ ! -f "$run/checkpoint.h5" ] && [ -f "$keep/checkpoint.h5" ]; then
       cp "$keep/checkpoint.h5" "$keep/train_log.h5" "$run/"
