@@ -901,8 +901,9 @@ static gl_err glrep_claim_freq_(glrep_ctx *c, const glrep_grp *g, int family) {
   {
     const glrep_file *f = g->f[0];
     const double *cmd = family == 1 ? f->v : family == 2 ? f->r : f->u;
-    glrep_sb_(&b, "%s = %.3g ... %.3g %s (paper, u: 1.8 -> 2.3 Hz)", fam[family], cmd[idx[0]], cmd[idx[ns - 1]],
-              unit[family]);
+    /* The paper gives the frequencies of its u sweep only. */
+    glrep_sb_(&b, "%s = %.3g ... %.3g %s%s", fam[family], cmd[idx[0]], cmd[idx[ns - 1]], unit[family],
+              family == 0 ? " (paper: 1.8 -> 2.3 Hz)" : "");
   }
   if (g->n > 1) glrep_sb_(&b, " (%d files)", g->n);
   glrep_row_(c, "C5", g->name, "gait frequency (1 / mode period of RF lift-off cycles) per speed, Hz", b.s,
