@@ -120,7 +120,9 @@ done:
 
 /* Eigen-decomposition of the replicated symmetric cov [d x d] with ScaLAPACK on a grid of
  * gp ranks of comm; every rank of comm receives w (ascending) and vectors (column-major,
- * column i = eigenvector of w[i]). */
+ * column i = eigenvector of w[i]). One function (~90 lines) so that the BLACS grid and
+ * the sub-communicator it lives on are created and released in one scope on every path
+ * (a grid left open hangs the next one). */
 static gl_err gla_scalapack_eig_(const double *cov, int d, int gp, double *w, double *vec,
                                  MPI_Comm comm) {
   int rank, size;

@@ -456,6 +456,9 @@ done:
   return err;
 }
 
+/* One population of a recording: read, cycle-average, normalise, write, then the pipeline.
+ * One function (~95 lines) because its eleven buffers live from the read to the write and
+ * one cleanup label frees them on every path; the steps themselves are the gla_rec_*_ calls. */
 static gl_err gla_rec_population_(const glh5_file *h, hid_t top, const gla_rec *r, const char *name,
                                   const gla_config *c) {
   char *path = NULL;

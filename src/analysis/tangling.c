@@ -619,6 +619,9 @@ void gla_tangling_screen_stats(int64_t *tiles, int64_t *dense, int64_t *pairs) {
   *pairs = gla_last_stats_[2];
 }
 
+/* The blocked all-pairs tangling over ranks. One function (~95 lines) because the screening
+ * pass, the tile loop and the reduction of row maxima share the normalised copies and tile
+ * buffers it allocates, and one cleanup label frees them on every path. */
 static gl_err gla_tangling_run_(double *x, double *xdot, size_t n, int d, const gla_tangle_opts *o,
                                 double *q, int64_t *argmax, MPI_Comm comm, int screen) {
   if (n > (size_t)INT_MAX) return gl_error(GL_ERR_INPUT, "tangling: more than 2^31 samples");

@@ -184,19 +184,10 @@ gl_err glh5_commit(const char *tmp, const char *path) {
     return gl_error(GL_ERR_IO, "cannot rename '%s' to '%s': %s", tmp, path, strerror(errno));
   /* Make the rename itself durable. Best effort: some file systems refuse fsync on a
    * directory, and the file is complete under its final name either way. */
-  const char *slash = strrchr(path, '/');
-  if (!slash) {
-    (void)glh5_fsync_path_(".", O_RDONLY | O_DIRECTORY);
-  } else {
-    char *dir = NULL;
-    size_t n = slash == path ? 1 : (size_t)(slash - path);
-    if ((dir = malloc(n + 1))) {
-      memcpy(dir, path, n);
-      dir[n] = '\0';
-      (void)glh5_fsync_path_(dir, O_RDONLY | O_DIRECTORY);
-      free(dir);
-    }
-  }
+  char *dir = NULL;
+  if (gl_dirname(path, &dir) == GL_OK) (void)glh5_fsync_path_(dir, O_RDONLY | O_DIRECTORY);
+  else gl_error_clear();
+  free(dir);
   return GL_OK;
 }
 

@@ -246,11 +246,11 @@ static glx_fault glx_fault_from_env(void) {
   return f;
 }
 
-/* Simulate rows [lo, hi) of group gi (global agents gi*W + row). */
-static gl_err glx_simulate_group(const glx_config *cfg, const gle_env *env, const glp_policy *pol,
-                                 glp_infer_ws_f *ws, glx_group *g, int64_t gi, int lo, int hi,
-                                 const glx_fault *fault) {
-  const int W = g->W, ain = pol->actor_in;
+/* Fresh agents for rows [lo, hi) of group gi, every other row emptied (the padding rows of
+ * the batch rule stay zero). */
+static gl_err glx_group_begin(const glx_config *cfg, const gle_env *env, glx_group *g, int64_t gi,
+                              int lo, int hi) {
+  const int W = g->W;
   memset(g->obs_raw, 0, sizeof(float) * (size_t)W * GLE_OBS_FULL);
   memset(g->h, 0, sizeof(float) * (size_t)W * GLP_LSTM);
   memset(g->c, 0, sizeof(float) * (size_t)W * GLP_LSTM);
@@ -277,20 +277,44 @@ static gl_err glx_simulate_group(const glx_config *cfg, const gle_env *env, cons
     g->rf_contact[i] = -1;
     g->rf_liftoffs[i] = 0;
   }
+  return GL_OK;
+}
+
+/* The push of every perturbed live row; its random part comes from the agent's global index. */
+static void glx_group_push(const glx_config *cfg, glx_group *g, int64_t gi, int lo, int hi) {
+  const int W = g->W;
+  for (int i = lo; i < hi; ++i) {
+    if (!g->alive[i] || !g->row[i].perturbed) continue;
+    double vx = cfg->perturb_vx, vy = cfg->perturb_vy;
+    if (cfg->perturb_random > 0) {
+      glr_stream s;
+      glr_init(&s, (uint64_t)cfg->seed, (uint64_t)(gi * W + i), GLR_PUSH);
+      vx += glr_uniform_range(&s, -cfg->perturb_random, cfg->perturb_random);
+      vy += glr_uniform_range(&s, -cfg->perturb_random, cfg->perturb_random);
+    }
+    gle_agent_push(g->agent[i], vx, vy);
+  }
+}
+
+/* Per-agent summaries of rows [lo, hi) once the episode is over. */
+static void glx_group_finish(glx_group *g, int lo, int hi) {
+  for (int i = lo; i < hi; ++i) {
+    for (int k = 0; k < 3; ++k)
+      g->row[i].mean_vel[k] = g->nvalid[i] ? (float)(g->vel_sum[3 * i + k] / g->nvalid[i]) : NAN;
+    g->row[i].rf_cycles = g->rf_liftoffs[i] > 1 ? g->rf_liftoffs[i] - 1 : 0;
+    g->row[i].complete = 1;
+  }
+}
+
+/* Simulate rows [lo, hi) of group gi (global agents gi*W + row). */
+static gl_err glx_simulate_group(const glx_config *cfg, const gle_env *env, const glp_policy *pol,
+                                 glp_infer_ws_f *ws, glx_group *g, int64_t gi, int lo, int hi,
+                                 const glx_fault *fault) {
+  const int W = g->W, ain = pol->actor_in;
+  GL_CALL(glx_group_begin(cfg, env, g, gi, lo, hi));
   for (int t = 0; t < cfg->record_stop; ++t) {
     /* The push precedes the observation, as in the authors' task, so the policy sees it. */
-    if (t == cfg->perturb_step)
-      for (int i = lo; i < hi; ++i) {
-        if (!g->alive[i] || !g->row[i].perturbed) continue;
-        double vx = cfg->perturb_vx, vy = cfg->perturb_vy;
-        if (cfg->perturb_random > 0) {
-          glr_stream s;
-          glr_init(&s, (uint64_t)cfg->seed, (uint64_t)(gi * W + i), GLR_PUSH);
-          vx += glr_uniform_range(&s, -cfg->perturb_random, cfg->perturb_random);
-          vy += glr_uniform_range(&s, -cfg->perturb_random, cfg->perturb_random);
-        }
-        gle_agent_push(g->agent[i], vx, vy);
-      }
+    if (t == cfg->perturb_step) glx_group_push(cfg, g, gi, lo, hi);
     for (int i = lo; i < hi; ++i)
       if (g->alive[i]) GL_CALL(gle_agent_observe(g->agent[i], g->obs_raw + (size_t)i * GLE_OBS_FULL));
     glp_norm_apply(&pol->norm, W, g->obs_raw, GLE_OBS_FULL, g->obs_norm, ain);
@@ -324,12 +348,7 @@ static gl_err glx_simulate_group(const glx_config *cfg, const gle_env *env, cons
       }
     }
   }
-  for (int i = lo; i < hi; ++i) {
-    for (int k = 0; k < 3; ++k)
-      g->row[i].mean_vel[k] = g->nvalid[i] ? (float)(g->vel_sum[3 * i + k] / g->nvalid[i]) : NAN;
-    g->row[i].rf_cycles = g->rf_liftoffs[i] > 1 ? g->rf_liftoffs[i] - 1 : 0;
-    g->row[i].complete = 1;
-  }
+  glx_group_finish(g, lo, hi);
   return GL_OK;
 }
 

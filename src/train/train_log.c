@@ -18,10 +18,13 @@ static gl_err create_column(glt_log *g, int c, const glt_log_column *col) {
   hsize_t dims[1] = {0}, maxd[1] = {H5S_UNLIMITED}, chunk[1] = {256};
   hid_t sp = H5Screate_simple(1, dims, maxd);
   hid_t pl = H5Pcreate(H5P_DATASET_CREATE);
-  H5Pset_chunk(pl, 1, chunk);
-  g->ds[c] = H5Dcreate2(g->file, col->name, H5T_IEEE_F64LE, sp, H5P_DEFAULT, pl, H5P_DEFAULT);
-  H5Pclose(pl);
-  H5Sclose(sp);
+  /* Fletcher-32 like every chunked dataset gaitlab writes (src/h5/dataset.c). */
+  if (sp >= 0 && pl >= 0 && H5Pset_chunk(pl, 1, chunk) >= 0 && H5Pset_fletcher32(pl) >= 0)
+    g->ds[c] = H5Dcreate2(g->file, col->name, H5T_IEEE_F64LE, sp, H5P_DEFAULT, pl, H5P_DEFAULT);
+  else
+    g->ds[c] = -1;
+  if (pl >= 0) H5Pclose(pl);
+  if (sp >= 0) H5Sclose(sp);
   if (g->ds[c] < 0) return gl_error(GL_ERR_IO, "training log: cannot create column %s", col->name);
   gl_err err = glh5_attr_string(g->ds[c], "units", col->units);
   if (!err) err = glh5_attr_string(g->ds[c], "description", col->description);
@@ -48,17 +51,17 @@ gl_err glt_log_open(glt_log **out, const char *path, const glt_log_column *cols,
     return err;
   }
   g->ncols = ncols;
-  H5E_BEGIN_TRY {
-    if (keep_rows >= 0) g->file = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
-    if (keep_rows < 0 || g->file < 0) {
-      keep_rows = -1;
-      g->file = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  g->file = -1;
+  /* A log that cannot be reopened is started afresh: it is a record of the run, not state
+   * the run resumes from. A new one has the checksummed format of every gaitlab file. */
+  if (keep_rows >= 0 && glh5_open(&g->file, path, GLH5_RDWR) != GL_OK) gl_error_clear();
+  if (keep_rows < 0 || g->file < 0) {
+    keep_rows = -1;
+    err = glh5_open(&g->file, path, GLH5_CREATE);
+    if (err) {
+      err = gl_error_context(err, "training log");
+      goto fail;
     }
-  }
-  H5E_END_TRY;
-  if (g->file < 0) {
-    err = gl_error(GL_ERR_IO, "cannot create training log '%s'", path);
-    goto fail;
   }
   g->rows = keep_rows < 0 ? 0 : (hsize_t)keep_rows;
   for (int c = 0; c < ncols && !err; ++c) {

@@ -223,10 +223,87 @@ static gl_err critic_values(glt_trainer *t, int B, const int *idx, const float *
   return GL_OK;
 }
 
-static gl_err rollout(glt_trainer *t, rollout_acc *acc, double *t_phys, double *t_net) {
+/* Step t_ of the rollout, network side: store the inputs (and, at sequence starts, the LSTM
+ * states training replays from), run actor and critic, sample the actions. */
+static gl_err rollout_act(glt_trainer *t, int t_, const float *sigma, const double *logstd) {
   glp_policy *P = t->pol;
+  const int n = t->n, od = t->obs_dim, k = t->nact;
+  const size_t tn = sz(t_) * sz(n);
+  memcpy(t->b_obs + tn * sz(od), t->obs, sz(n) * sz(od) * sizeof(float));
+  memcpy(t->b_start + tn, t->start, sz(n));
+  if (t_ % t->S == 0) {
+    const size_t c = sz(t_ / t->S) * sz(n) * NH, bytes = sz(n) * NH * sizeof(float);
+    memcpy(t->s_ha + c, t->ha, bytes);
+    memcpy(t->s_ca + c, t->ca, bytes);
+    memcpy(t->s_hc + c, t->hc, bytes);
+    memcpy(t->s_cc + c, t->cc, bytes);
+  }
+  glp_norm_apply(&P->norm, n, t->obs, od, t->x_a, t->ain);
+  glp_norm_apply(&P->norm, n, t->obs, od, t->x_c, t->cin);
+  GL_CALL(glp_step_f(&P->actor, P->params + P->off_actor, t->iws_a, n, t->x_a, t->ha, t->ca, NULL,
+                     t->mu_out));
+  GL_CALL(glp_step_f(&P->critic, P->params + P->off_critic, t->iws_c, n, t->x_c, t->hc, t->cc, NULL,
+                     t->v_out));
+  for (int i = 0; i < n; ++i) {
+    float *a = t->b_act + (tn + sz(i)) * sz(k), *mu = t->b_mu + (tn + sz(i)) * sz(k);
+    double ad[GLP_NACT], mud[GLP_NACT];
+    for (int j = 0; j < k; ++j) {
+      mu[j] = t->mu_out[sz(i) * sz(k) + sz(j)];
+      a[j] = mu[j] + sigma[j] * (float)glr_normal(&t->rng[i]);
+      ad[j] = a[j];
+      mud[j] = mu[j];
+    }
+    t->b_nlp[tn + sz(i)] = glt_neglogp(k, ad, mud, logstd);
+    t->b_val[tn + sz(i)] = (float)glt_vnorm_denormalize(&t->vn, t->v_out[i]);
+  }
+  return GL_OK;
+}
+
+/* Step t_ of the rollout, environment side: apply the sampled actions, book rewards and
+ * episode ends, observe; the pre-reset observations of timed-out envs that are bootstrapped
+ * go to pre_obs, their env indices to t->idx[0 .. *nboot). */
+static gl_err rollout_env(glt_trainer *t, rollout_acc *acc, int t_, float *pre_obs, int *nboot) {
   const glt_env_ops *ops = t->env.ops;
   void *ctx = t->env.ctx;
+  const int n = t->n, od = t->obs_dim, k = t->nact;
+  const size_t tn = sz(t_) * sz(n);
+  *nboot = 0;
+  for (int i = 0; i < n; ++i) {
+    glt_step_result r;
+    memset(&r, 0, sizeof r);
+    GL_CALL(ops->step(ctx, i, t->b_act + (tn + sz(i)) * sz(k), &r));
+    if (r.invalid || !isfinite(r.reward)) {
+      r.invalid = 1;
+      r.terminated = 1;
+      r.reward = 0.0f;
+    }
+    t->b_rew[tn + sz(i)] = r.reward;
+    t->b_boot[tn + sz(i)] = 0.0f;
+    t->ep_ret[i] += r.reward;
+    t->ep_len[i] += 1;
+    acc->reward += r.reward;
+    acc->invalid += r.invalid;
+    for (int q = 0; q < ops->nmetrics && q < GLT_MAX_METRICS; ++q) acc->metric[q] += r.metric[q];
+    int ended = r.terminated || r.timed_out;
+    t->b_end[tn + sz(i)] = (unsigned char)ended;
+    t->start[i] = 0;
+    GL_CALL(ops->observe(ctx, i, t->obs + sz(i) * sz(od)));
+    if (ended) {
+      acc->episodes += 1;
+      acc->falls += r.terminated;
+      acc->ep_ret += t->ep_ret[i];
+      acc->ep_len += (double)t->ep_len[i];
+      if (r.timed_out && !r.terminated && t->p.bootstrap_timeouts) {
+        memcpy(pre_obs + sz(*nboot) * sz(od), t->obs + sz(i) * sz(od), sz(od) * sizeof(float));
+        t->idx[(*nboot)++] = i;
+      }
+    }
+  }
+  return GL_OK;
+}
+
+static gl_err rollout(glt_trainer *t, rollout_acc *acc, double *t_phys, double *t_net) {
+  glp_policy *P = t->pol;
   const int n = t->n, od = t->obs_dim, k = t->nact;
   double logstd[GLP_NACT];
   float sigma[GLP_NACT];
@@ -242,68 +319,11 @@ static gl_err rollout(glt_trainer *t, rollout_acc *acc, double *t_phys, double *
   for (int t_ = 0; t_ < t->T && n > 0; ++t_) {
     const size_t tn = sz(t_) * sz(n);
     double w0 = gl_wtime();
-    memcpy(t->b_obs + tn * sz(od), t->obs, sz(n) * sz(od) * sizeof(float));
-    memcpy(t->b_start + tn, t->start, sz(n));
-    if (t_ % t->S == 0) {
-      const size_t c = sz(t_ / t->S) * sz(n) * NH, bytes = sz(n) * NH * sizeof(float);
-      memcpy(t->s_ha + c, t->ha, bytes);
-      memcpy(t->s_ca + c, t->ca, bytes);
-      memcpy(t->s_hc + c, t->hc, bytes);
-      memcpy(t->s_cc + c, t->cc, bytes);
-    }
-    glp_norm_apply(&P->norm, n, t->obs, od, t->x_a, t->ain);
-    glp_norm_apply(&P->norm, n, t->obs, od, t->x_c, t->cin);
-    GL_GOTO(err, glp_step_f(&P->actor, P->params + P->off_actor, t->iws_a, n, t->x_a, t->ha,
-                            t->ca, NULL, t->mu_out), done);
-    GL_GOTO(err, glp_step_f(&P->critic, P->params + P->off_critic, t->iws_c, n, t->x_c, t->hc,
-                            t->cc, NULL, t->v_out), done);
-    for (int i = 0; i < n; ++i) {
-      float *a = t->b_act + (tn + sz(i)) * sz(k), *mu = t->b_mu + (tn + sz(i)) * sz(k);
-      double ad[GLP_NACT], mud[GLP_NACT];
-      for (int j = 0; j < k; ++j) {
-        mu[j] = t->mu_out[sz(i) * sz(k) + sz(j)];
-        a[j] = mu[j] + sigma[j] * (float)glr_normal(&t->rng[i]);
-        ad[j] = a[j];
-        mud[j] = mu[j];
-      }
-      t->b_nlp[tn + sz(i)] = glt_neglogp(k, ad, mud, logstd);
-      t->b_val[tn + sz(i)] = (float)glt_vnorm_denormalize(&t->vn, t->v_out[i]);
-    }
+    GL_GOTO(err, rollout_act(t, t_, sigma, logstd), done);
     double w1 = gl_wtime();
     *t_net += w1 - w0;
-
     int nboot = 0;
-    for (int i = 0; i < n; ++i) {
-      glt_step_result r;
-      memset(&r, 0, sizeof r);
-      GL_GOTO(err, ops->step(ctx, i, t->b_act + (tn + sz(i)) * sz(k), &r), done);
-      if (r.invalid || !isfinite(r.reward)) {
-        r.invalid = 1;
-        r.terminated = 1;
-        r.reward = 0.0f;
-      }
-      t->b_rew[tn + sz(i)] = r.reward;
-      t->b_boot[tn + sz(i)] = 0.0f;
-      t->ep_ret[i] += r.reward;
-      t->ep_len[i] += 1;
-      acc->reward += r.reward;
-      acc->invalid += r.invalid;
-      for (int q = 0; q < ops->nmetrics && q < GLT_MAX_METRICS; ++q) acc->metric[q] += r.metric[q];
-      int ended = r.terminated || r.timed_out;
-      t->b_end[tn + sz(i)] = (unsigned char)ended;
-      t->start[i] = 0;
-      GL_GOTO(err, ops->observe(ctx, i, t->obs + sz(i) * sz(od)), done);
-      if (ended) {
-        acc->episodes += 1;
-        acc->falls += r.terminated;
-        acc->ep_ret += t->ep_ret[i];
-        acc->ep_len += (double)t->ep_len[i];
-        if (r.timed_out && !r.terminated && t->p.bootstrap_timeouts) {
-          memcpy(pre_obs + sz(nboot) * sz(od), t->obs + sz(i) * sz(od), sz(od) * sizeof(float));
-          t->idx[nboot++] = i;
-        }
-      }
-    }
+    GL_GOTO(err, rollout_env(t, acc, t_, pre_obs, &nboot), done);
     double w2 = gl_wtime();
     *t_phys += w2 - w1;
 
@@ -396,6 +416,9 @@ static int gather_minibatch(glt_trainer *t, int m) {
   return nreal;
 }
 
+/* One PPO gradient step: forward of both towers, per-sample losses, backward, Allreduce and
+ * Adam. One function (~90 lines) because the order of every sum in it decides the bitwise
+ * resume and rank invariance, and that order should be readable in one place. */
 static gl_err train_minibatch(glt_trainer *t, int m, int first, update_acc *ua) {
   glp_policy *P = t->pol;
   const int S = t->S, B = t->Bmax, k = t->nact;
@@ -499,6 +522,45 @@ static gl_err explained_variance(glt_trainer *t, double *ev) {
   return err;
 }
 
+/* The iteration's statistics over all ranks (every rank gets the same numbers). */
+static gl_err iterate_stats(glt_trainer *t, const rollout_acc *ra, const update_acc *ua,
+                            glt_iter_stats *st) {
+  glp_policy *P = t->pol;
+  double g[6 + GLT_MAX_METRICS] = {ra->reward, ra->ep_ret, ra->ep_len, ra->episodes, ra->falls,
+                                   ra->invalid};
+  for (int q = 0; q < GLT_MAX_METRICS; ++q) g[6 + q] = ra->metric[q];
+  if (MPI_Allreduce(MPI_IN_PLACE, g, 6 + GLT_MAX_METRICS, MPI_DOUBLE, MPI_SUM, t->comm) !=
+      MPI_SUCCESS)
+    return gl_error(GL_ERR_MPI, "MPI_Allreduce of iteration statistics failed");
+  const double nsteps = (double)t->p.num_envs * t->T;
+  const double nmb = (double)t->p.epochs * t->p.minibatches;
+  t->iteration++;
+  t->policy_steps += nsteps;
+  st->iteration = t->iteration;
+  st->policy_steps = t->policy_steps;
+  st->mean_reward = g[0] / nsteps;
+  st->episodes = g[3];
+  st->mean_return = g[3] > 0 ? g[1] / g[3] : NAN;
+  st->mean_length = g[3] > 0 ? g[2] / g[3] : NAN;
+  st->fall_rate = g[3] > 0 ? g[4] / g[3] : NAN;
+  st->invalid = g[5];
+  for (int q = 0; q < GLT_MAX_METRICS; ++q) st->metric[q] = g[6 + q] / nsteps;
+  st->kl = ua->kl / nmb;
+  st->lr = t->lr;
+  st->loss_actor = ua->actor / nmb;
+  st->loss_critic = ua->critic / nmb;
+  st->loss_bounds = ua->bounds / nmb;
+  st->entropy = ua->entropy / nmb;
+  st->clip_frac = ua->clipped / nmb;
+  st->grad_norm = ua->grad_norm / nmb;
+  double s = 0.0;
+  for (int j = 0; j < t->nact; ++j) s += exp(P->params[P->off_logstd + sz(j)]);
+  st->std_mean = s / t->nact;
+  st->first_ratio_dev = ua->first_ratio_dev;
+  st->first_kl = ua->first_kl;
+  return GL_OK;
+}
+
 gl_err glt_trainer_iterate(glt_trainer *t, glt_iter_stats *st) {
   glp_policy *P = t->pol;
   memset(st, 0, sizeof *st);
@@ -549,45 +611,13 @@ gl_err glt_trainer_iterate(glt_trainer *t, glt_iter_stats *st) {
   free(ovar);
   GL_CALL(err);
 
-  /* statistics */
-  double g[6 + GLT_MAX_METRICS] = {ra.reward, ra.ep_ret, ra.ep_len, ra.episodes, ra.falls,
-                                   ra.invalid};
-  for (int q = 0; q < GLT_MAX_METRICS; ++q) g[6 + q] = ra.metric[q];
-  if (MPI_Allreduce(MPI_IN_PLACE, g, 6 + GLT_MAX_METRICS, MPI_DOUBLE, MPI_SUM, t->comm) !=
-      MPI_SUCCESS)
-    return gl_error(GL_ERR_MPI, "MPI_Allreduce of iteration statistics failed");
-  const double nsteps = (double)t->p.num_envs * t->T;
-  const double nmb = (double)t->p.epochs * t->p.minibatches;
-  t->iteration++;
-  t->policy_steps += nsteps;
-  st->iteration = t->iteration;
-  st->policy_steps = t->policy_steps;
-  st->mean_reward = g[0] / nsteps;
-  st->episodes = g[3];
-  st->mean_return = g[3] > 0 ? g[1] / g[3] : NAN;
-  st->mean_length = g[3] > 0 ? g[2] / g[3] : NAN;
-  st->fall_rate = g[3] > 0 ? g[4] / g[3] : NAN;
-  st->invalid = g[5];
-  for (int q = 0; q < GLT_MAX_METRICS; ++q) st->metric[q] = g[6 + q] / nsteps;
-  st->kl = ua.kl / nmb;
-  st->lr = t->lr;
-  st->loss_actor = ua.actor / nmb;
-  st->loss_critic = ua.critic / nmb;
-  st->loss_bounds = ua.bounds / nmb;
-  st->entropy = ua.entropy / nmb;
-  st->clip_frac = ua.clipped / nmb;
-  st->grad_norm = ua.grad_norm / nmb;
-  double s = 0.0;
-  for (int j = 0; j < t->nact; ++j) s += exp(P->params[P->off_logstd + sz(j)]);
-  st->std_mean = s / t->nact;
-  st->first_ratio_dev = ua.first_ratio_dev;
-  st->first_kl = ua.first_kl;
+  GL_CALL(iterate_stats(t, &ra, &ua, st));
   const double w_end = gl_wtime();
   st->t_physics = t_phys;
   st->t_network = t_net;
   st->t_update = w_end - w_update;
   st->t_total = w_end - w_start;
-  st->steps_per_s = nsteps / st->t_total;
+  st->steps_per_s = (double)t->p.num_envs * t->T / st->t_total;
   /* rank 0's clock, so the logged value is the same everywhere */
   double w = st->t_total;
   GL_MPI(MPI_Bcast(&w, 1, MPI_DOUBLE, 0, t->comm));
