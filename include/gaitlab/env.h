@@ -218,6 +218,13 @@ gl_err gle_agent_step(gle_agent *agent, const float action[GLE_NJ], gle_step_inf
  * Isaac's global counter (quirk Q6). */
 void gle_agent_push(gle_agent *agent, double vx, double vy);
 
+/* A force on the base for the next `substeps` physics substeps (decimation per policy
+ * step), fixed in the body frame (N; x forward, y left, z up) and turning with the robot,
+ * applied at the base's centre of mass; then removed. A reset removes it too. */
+void gle_agent_apply_force(gle_agent *agent, const double f_body[3], int substeps);
+/* The robot's weight, total mass x |gravity| (N): the unit of force disturbances. */
+double gle_agent_weight(const gle_agent *agent);
+
 int gle_agent_steps(const gle_agent *agent);     /* policy steps since reset */
 double gle_agent_friction(const gle_agent *agent);
 /* Save/restore the whole mutable state (for training checkpoints); size in bytes. On

@@ -17,7 +17,11 @@
 #include "gaitlab/error.h"
 #include "gaitlab/recording.h"
 
-typedef enum glx_perturb_kind { GLX_PERTURB_NONE = 0, GLX_PERTURB_VELOCITY = 1 } glx_perturb_kind;
+typedef enum glx_perturb_kind {
+  GLX_PERTURB_NONE = 0,
+  GLX_PERTURB_VELOCITY = 1, /* set the base velocity once (the paper's push) */
+  GLX_PERTURB_FORCE = 2     /* a force on the base, synchronised to a foot's touchdown */
+} glx_perturb_kind;
 
 typedef struct glx_config {
   char *name;
@@ -42,6 +46,13 @@ typedef struct glx_config {
   double perturb_vx, perturb_vy; /* world-frame velocity set by the push (m/s) */
   double perturb_random; /* > 0: add U(-x, x) per agent from its GLR_PUSH stream */
   double perturb_fraction; /* fraction of copies (lowest copy indices) perturbed */
+  /* force disturbances: the perturbed copies of a condition cycle through the grid
+   * magnitude x duration (cell = copy % (n_mag x n_dur), magnitude-major) */
+  glc_reals force_magnitude; /* body weights */
+  glc_reals force_duration;  /* s */
+  glc_reals force_direction; /* body frame (x forward, y left, z up); normalised */
+  int force_foot;            /* GLE_FOOT_*: onset at its first touchdown at or after perturb_step */
+  double force_delay;        /* s after that touchdown (rounded to policy steps) */
   /* recording */
   glc_strings record;    /* layer names; empty = all */
   int layer_on[GLIO_NLAYERS];
@@ -52,6 +63,9 @@ typedef struct glx_config {
   char *yaml;            /* effective config text (provenance) */
   int has_analysis;      /* the document has an analysis: block */
 } glx_config;
+
+/* The force-disturbance cell of a perturbed copy: magnitude (body weights) and duration (s). */
+void glx_force_cell(const glx_config *cfg, int copy, double *magnitude, double *duration);
 
 /* The experiment keys (for --help). */
 const glc_key *glx_config_schema(size_t *n);

@@ -67,6 +67,7 @@ typedef struct glio_spec {
   int record_start, record_stop; /* window [start, stop) in policy steps */
   double dt;                   /* s per policy step */
   const int *layer_on;         /* [GLIO_NLAYERS] */
+  int force;                   /* force disturbances: /agents/force_* are written */
 } glio_spec;
 
 typedef struct glio_file glio_file;
@@ -81,6 +82,8 @@ typedef struct glio_agent_row {
   float mean_vel[3];  /* mean measured (u, v, r) over the valid window samples */
   int32_t rf_cycles;  /* complete RF-foot cycles (lift-off to lift-off, contact = F_z > 1 N)
                          in the valid window: the quick check that an agent walks */
+  float force_magnitude, force_duration; /* force disturbance: body weights, s (0 = none) */
+  int32_t force_onset_step;              /* -1 = not applied */
 } glio_agent_row;
 
 /* Collective. Create <spec->output>.partial with every dataset sized for the experiment. With

@@ -351,6 +351,9 @@ gl_err gle_agent_reset(gle_agent *a, const double cmd[3]) {
                                                  GLE_CUR_LEVELS, t->curriculum_wrap));
   }
   gle_agent_pose_default(a);
+  a->force_substeps = 0;
+  if (a->force_on) memset(d->xfrc_applied + 6 * e->base_body, 0, 6 * sizeof(mjtNum));
+  a->force_on = 0;
   /* Fixed draw count per reset (12 + 12 + 2) keeps the stream position a function of the
    * number of resets only. */
   for (int j = 0; j < GLE_NJ; ++j)
@@ -453,6 +456,20 @@ static int gle_bad_count(const mjData *d) {
          d->warning[mjWARN_BADQACC].number;
 }
 
+/* The base force of one substep: the body-frame force rotated into the world by the current
+ * base orientation (so it turns with the robot), at the base's centre of mass; zero again
+ * once its substeps are used up. */
+static void gle_force_substep(gle_agent *a) {
+  mjData *d = a->d;
+  double *f = d->xfrc_applied + 6 * a->env->base_body;
+  double q[4] = {d->qpos[3], d->qpos[4], d->qpos[5], d->qpos[6]};
+  mju_normalize4(q);
+  mju_rotVecQuat(f, a->force_b, q);
+  f[3] = f[4] = f[5] = 0.0;
+  a->force_substeps--;
+  a->force_on = 1;
+}
+
 static void gle_substeps_fn(void *p) {
   gle_sub_args *s = p;
   gle_agent *a = s->a;
@@ -466,6 +483,12 @@ static void gle_substeps_fn(void *p) {
     for (int j = 0; j < GLE_NJ; ++j) {
       s->tau[j] = gle_pd_torque(t, j, s->action[j], d->qpos[e->qadr[j]], d->qvel[e->dadr[j]]);
       d->ctrl[e->act[j]] = s->tau[j];
+    }
+    if (a->force_substeps > 0) {
+      gle_force_substep(a);
+    } else if (a->force_on) {
+      memset(d->xfrc_applied + 6 * e->base_body, 0, 6 * sizeof(mjtNum));
+      a->force_on = 0;
     }
     mj_step(m, d);
     /* MuJoCo resets mjData itself on bad qacc; stop so the caller sees the flag. */
@@ -484,6 +507,16 @@ static int gle_warning_total(const mjData *d) {
   int n = 0;
   for (int i = 0; i < mjNWARNING; ++i) n += d->warning[i].number;
   return n;
+}
+
+void gle_agent_apply_force(gle_agent *a, const double f_body[3], int substeps) {
+  memcpy(a->force_b, f_body, sizeof a->force_b);
+  a->force_substeps = substeps > 0 ? substeps : 0;
+}
+
+double gle_agent_weight(const gle_agent *a) {
+  const mjModel *m = a->m;
+  return mj_getTotalmass((mjModel *)m) * mju_norm3(m->opt.gravity);
 }
 
 void gle_agent_push(gle_agent *a, double vx, double vy) {

@@ -85,6 +85,12 @@ struct gle_agent {
    * record stays as it was; the level is appended to the record for curriculum terrain. */
   int level, col;
   double origin[3];
+  /* An external force on the base (experiments' force disturbances): fixed in the body
+   * frame, applied for the next force_substeps physics substeps. Not part of the checkpoint
+   * record: training never applies one. */
+  double force_b[3];
+  int force_substeps;
+  int force_on; /* xfrc_applied holds the force: clear it on the first substep after */
 };
 
 /* Kinematic quantities of the base, from qpos/qvel alone. */

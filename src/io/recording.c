@@ -17,7 +17,8 @@
 struct glio_file {
   glh5_file h;                 /* the shared file and its collective transfer list */
   hid_t layer[GLIO_NLAYERS];   /* -1 when not recorded */
-  hid_t agents[10];            /* indexed by the A_* enum below */
+  hid_t agents[13];            /* indexed by the A_* enum below (-1: not in this file) */
+  int force;                   /* the force-disturbance columns exist */
   int nwin;
   int64_t nagents;
   int ncond;
@@ -25,16 +26,21 @@ struct glio_file {
   gl_lock lock;                /* rank 0: held on the output while it is written */
 };
 
-enum { A_COND, A_COPY, A_FELL, A_FALL, A_PERT, A_DONE, A_FRIC, A_WARN, A_MVEL, A_CYC, A_N };
+/* A_FMAG .. A_FON exist only in experiments with force disturbances (glio_spec.force). */
+enum { A_COND, A_COPY, A_FELL, A_FALL, A_PERT, A_DONE, A_FRIC, A_WARN, A_MVEL, A_CYC,
+       A_FMAG, A_FDUR, A_FON, A_N };
+_Static_assert(A_N == 13, "glio_file.agents has one slot per column");
+
+static int glio_agent_column_on_(const glio_file *f, int i) { return i < A_FMAG || f->force; }
 
 static const char *const glio_agent_names_[A_N] = {
     "condition", "copy", "fell", "fall_step", "perturbed", "complete", "friction", "warnings",
-    "mean_velocity", "rf_cycles"};
+    "mean_velocity", "rf_cycles", "force_magnitude", "force_duration", "force_onset_step"};
 
 static hid_t glio_agent_type_(int i) {
   switch (i) {
     case A_FELL: case A_PERT: case A_DONE: return H5T_NATIVE_INT8;
-    case A_FRIC: case A_MVEL: return H5T_NATIVE_FLOAT;
+    case A_FRIC: case A_MVEL: case A_FMAG: case A_FDUR: return H5T_NATIVE_FLOAT;
     default: return H5T_NATIVE_INT32;
   }
 }
@@ -195,6 +201,7 @@ static gl_err glio_create_agents_(glio_file *f) {
   GL_CALL(glh5_group_create(f->h.id, "agents", &g));
   gl_err err = GL_OK;
   for (int i = 0; i < A_N; ++i) {
+    if (!glio_agent_column_on_(f, i)) continue;
     hsize_t dims[2] = {(hsize_t)f->nagents, 3};
     GL_GOTO(err, glh5_create(g, glio_agent_names_[i], glio_agent_type_(i), i == A_MVEL ? 2 : 1,
                              dims, NULL, &f->agents[i]), done);
@@ -204,6 +211,11 @@ static gl_err glio_create_agents_(glio_file *f) {
   GL_GOTO(err, glh5_attr_string(f->agents[A_MVEL], "units", "m/s, m/s, rad/s (body-frame u, v, yaw rate; mean over valid window samples)"), done);
   GL_GOTO(err, glh5_attr_string(f->agents[A_CYC], "description", "complete RF-foot cycles (lift-off to lift-off; contact = world-z force > 1 N) inside the valid recording window"), done);
   GL_GOTO(err, glh5_attr_string(f->agents[A_WARN], "description", "MuJoCo warnings raised during the agent's episode"), done);
+  if (f->force) {
+    GL_GOTO(err, glh5_attr_string(f->agents[A_FMAG], "units", "body weights (total mass x |g|); 0 = not disturbed"), done);
+    GL_GOTO(err, glh5_attr_string(f->agents[A_FDUR], "units", "s"), done);
+    GL_GOTO(err, glh5_attr_string(f->agents[A_FON], "description", "policy step whose physics the force starts in (the foot's touchdown + delay); -1 = never applied (no touchdown after perturbation.step, or fell before)"), done);
+  }
 done:
   return glh5_release(err, &g);
 }
@@ -236,6 +248,7 @@ static gl_err glio_reopen_datasets_(glio_file *f, const glio_spec *sp) {
     GL_CALL(err);
   }
   for (int i = 0; i < A_N; ++i) {
+    if (!glio_agent_column_on_(f, i)) continue;
     char *path = NULL;
     const hsize_t want[2] = {(hsize_t)f->nagents, 3};
     GL_CALL(glh5_path_with("/agents/", glio_agent_names_[i], &path));
@@ -322,6 +335,7 @@ gl_err glio_open(glio_file **out, const glio_spec *sp, int resume, MPI_Comm comm
   GL_MPI_GOTO(err, MPI_Comm_size(comm, &f->h.size), fail);
   f->nwin = sp->record_stop - sp->record_start;
   f->nagents = sp->nagents;
+  f->force = sp->force;
   f->ncond = sp->nconditions;
   int8_t *flags = NULL;
   GL_GOTO(err, glh5_path_with(sp->output, "", &f->final_path), fail);
@@ -360,6 +374,9 @@ static void glio_agent_column_(int i, const glio_agent_row *rows, int64_t n, voi
       case A_WARN: ((int32_t *)col)[k] = r->warnings; break;
       case A_MVEL: memcpy((float *)col + 3 * k, r->mean_vel, 3 * sizeof(float)); break;
       case A_CYC: ((int32_t *)col)[k] = r->rf_cycles; break;
+      case A_FMAG: ((float *)col)[k] = r->force_magnitude; break;
+      case A_FDUR: ((float *)col)[k] = r->force_duration; break;
+      case A_FON: ((int32_t *)col)[k] = r->force_onset_step; break;
     }
   }
 }
@@ -378,7 +395,7 @@ gl_err glio_write_block(glio_file *f, int64_t agent0, int64_t n, float *const *l
   gl_err err = GL_OK;
   for (int i = 0; i < A_N && !err; ++i) {
     /* The completion flags go last, after a flush of the data they vouch for. */
-    if (i == A_DONE) continue;
+    if (i == A_DONE || f->agents[i] < 0) continue;
     glio_agent_column_(i, rows, n, col);
     err = gl_agree(f->h.comm, glh5_write_rows(f->agents[i], glio_agent_type_(i), a0, na, col, f->h.dxpl));
   }

@@ -467,6 +467,55 @@ static gl_err glrep_analysis_(const glrep_rd *r, glrep_file *g) {
   return err;
 }
 
+static int glrep_force_cmp_(const void *a, const void *b) {
+  const double *x = a, *y = b;
+  for (int k = 0; k < 3; ++k)
+    if (x[k] != y[k]) return x[k] < y[k] ? -1 : 1;
+  return 0;
+}
+
+/* The disturbed agents of a force experiment, counted per (condition, magnitude, duration):
+ * trials, trials whose force was applied (a touchdown came), falls among those. */
+static gl_err glrep_force_(const glrep_rd *r, glrep_file *g) {
+  int has;
+  GL_CALL(glh5_exists(r->f, "/agents/force_magnitude", &has));
+  if (!has) return GL_OK;
+  static const char *const obj[6] = {"/agents/condition", "/agents/force_magnitude",
+                                     "/agents/force_duration", "/agents/force_onset_step",
+                                     "/agents/fell", "/agents/perturbed"};
+  double *col[6] = {NULL};
+  hsize_t dims[2], n = 0;
+  gl_err err = GL_OK;
+  for (int k = 0; k < 6 && !err; ++k) {
+    err = glrep_read_(r, obj[k], 1, &col[k], dims);
+    if (!err && k == 0) n = dims[0];
+    if (!err && dims[0] != n)
+      err = gl_error(GL_ERR_INPUT, "'%s': HDF5 object %s has %llu entries, %s has %llu", r->path, obj[k],
+                     (unsigned long long)dims[0], obj[0], (unsigned long long)n);
+  }
+  if (!err) err = GL_ALLOC(g->force, (size_t)(n ? n : 1) * GLREP_FORCE_NCOL);
+  for (hsize_t a = 0; a < n && !err; ++a) {
+    if (!(col[5][a] > 0)) continue;
+    const double key[3] = {col[0][a], col[1][a], col[2][a]};
+    int c = 0;
+    while (c < g->nforce && glrep_force_cmp_(g->force + (size_t)c * GLREP_FORCE_NCOL, key) != 0) ++c;
+    double *cell = g->force + (size_t)c * GLREP_FORCE_NCOL;
+    if (c == g->nforce) {
+      memset(cell, 0, GLREP_FORCE_NCOL * sizeof *cell);
+      memcpy(cell, key, sizeof key);
+      g->nforce++;
+    }
+    cell[GLREP_FC_TRIALS] += 1;
+    if (col[3][a] >= 0) {
+      cell[GLREP_FC_APPLIED] += 1;
+      cell[GLREP_FC_FELL] += col[4][a] > 0;
+    }
+  }
+  if (!err) qsort(g->force, (size_t)g->nforce, GLREP_FORCE_NCOL * sizeof(double), glrep_force_cmp_);
+  for (int k = 0; k < 6; ++k) free(col[k]);
+  return err;
+}
+
 static char *glrep_stem_(const char *path) {
   const char *b = strrchr(path, '/');
   b = b ? b + 1 : path;
@@ -502,6 +551,7 @@ gl_err glrep_load(const char *path, glrep_file **out) {
   }
   GL_GOTO(err, glrep_provenance_(&r, g), done);
   GL_GOTO(err, glrep_tracking_(&r, g), done);
+  GL_GOTO(err, glrep_force_(&r, g), done);
   GL_GOTO(err, glrep_analysis_(&r, g), done);
 done:
   err = glh5_release(err, &r.f);
@@ -537,6 +587,7 @@ void glrep_destroy(glrep_file *f) {
     free(p->sproj);
   }
   free(f->pop);
+  free(f->force);
   if (f->colname)
     for (int c = 0; c < f->ncol; ++c) free(f->colname[c]);
   free(f->colname);

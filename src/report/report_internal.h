@@ -66,7 +66,13 @@ struct glrep_file {
   double dt;                  /* cycles sampling period, s (0 if unknown) */
   int npop;
   glrep_pop *pop;
+  /* force disturbances (/agents/force_*): one cell per (condition, magnitude, duration) of
+   * the disturbed agents, sorted; NULL when the file has none */
+  int nforce;
+  double *force; /* [nforce][GLREP_FORCE_NCOL] */
 };
+enum { GLREP_FC_COND, GLREP_FC_MAG, GLREP_FC_DUR, GLREP_FC_TRIALS, GLREP_FC_APPLIED, GLREP_FC_FELL,
+       GLREP_FORCE_NCOL };
 
 /* Column of the tracking table by name, or -1. */
 int glrep_column(const glrep_file *f, const char *name);

@@ -137,6 +137,46 @@ static void glrep_tracking_text_(const glrep_set *s, FILE *o) {
     fprintf(o, "  fall rate over all agents: n/a (no fall_rate column)\n");
 }
 
+static int glrep_same_force_cells_(const glrep_set *s) {
+  for (int i = 1; i < s->n; ++i) {
+    if (s->f[i]->nforce != s->f[0]->nforce) return 0;
+    for (int c = 0; c < s->f[0]->nforce; ++c)
+      for (int k = 0; k < 3; ++k)
+        if (s->f[i]->force[c * GLREP_FORCE_NCOL + k] != s->f[0]->force[c * GLREP_FORCE_NCOL + k]) return 0;
+  }
+  return 1;
+}
+
+static double glrep_g_force_fall_(const glrep_file *f, glrep_ix ix) {
+  const double *c = f->force + (size_t)ix.a * GLREP_FORCE_NCOL;
+  return c[GLREP_FC_APPLIED] > 0 ? 100.0 * c[GLREP_FC_FELL] / c[GLREP_FC_APPLIED] : NAN;
+}
+
+/* The robustness curve: fall rate per (condition, magnitude, duration), over the trials
+ * whose force was applied; across files, mean ± sd of the files' rates. */
+static void glrep_force_text_(const glrep_set *s, FILE *o) {
+  const glrep_file *f = s->f[0];
+  if (f->nforce == 0) return;
+  if (!glrep_same_force_cells_(s)) {
+    fprintf(o, "\nforce disturbances: the files have different disturbance cells; left out\n");
+    return;
+  }
+  fprintf(o, "\nforce disturbances (/agents/force_*; magnitude in body weights, duration in s):\n"
+             "  %4s %8s %8s %8s %9s %8s %6s %7s  %*s\n",
+          "cond", "u_cmd", "v_cmd", "r_cmd", "magnitude", "duration", "trials", "applied",
+          glrep_w_(s, 11), "fall_rate_%");
+  for (int c = 0; c < f->nforce; ++c) {
+    const double *x = f->force + (size_t)c * GLREP_FORCE_NCOL;
+    const int k = (int)x[GLREP_FC_COND];
+    const int ok = k >= 0 && k < f->ncond;
+    char b[80];
+    fprintf(o, "  %4d %8.4f %8.4f %8.4f %9.4g %8.4g %6.0f %7.0f  %*s\n", k, ok ? f->u[k] : NAN,
+            ok ? f->v[k] : NAN, ok ? f->r[k] : NAN, x[GLREP_FC_MAG], x[GLREP_FC_DUR], x[GLREP_FC_TRIALS],
+            x[GLREP_FC_APPLIED], glrep_w_(s, 11),
+            glrep_cell_(b, sizeof b, s, glrep_g_force_fall_, (glrep_ix){NULL, c, 0}, 2));
+  }
+}
+
 static void glrep_cycles_text_(const glrep_set *s, FILE *o) {
   const glrep_file *f = s->f[0];
   if (!s->same_conditions) return;
@@ -258,6 +298,7 @@ gl_err glrep_write_text(const glrep_file *f, FILE *o) {
   fprintf(o, "== %s\n", f->path);
   glrep_provenance_text_(f, o);
   glrep_tracking_text_(&s, o);
+  glrep_force_text_(&s, o);
   if (!f->has_analysis) fprintf(o, "\nanalysis: absent (run `gaitlab analyze %s` first)\n", f->path);
   else glrep_analysis_text_(&s, o);
   fprintf(o, "\n");
@@ -272,6 +313,7 @@ gl_err glrep_write_text_across(const glrep_file *const *f, int n, FILE *o) {
     glrep_provenance_text_(f[i], o);
   }
   glrep_tracking_text_(&s, o);
+  glrep_force_text_(&s, o);
   /* the layout (conditions, populations) is the first analysed file's */
   int first = -1;
   for (int i = 0; i < n && first < 0; ++i)

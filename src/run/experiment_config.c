@@ -10,7 +10,9 @@
 #include "gaitlab/core.h"
 #include "gaitlab/experiment.h"
 
-static const char *const glx_perturb_kinds_[] = {"none", "velocity", NULL};
+static const char *const glx_perturb_kinds_[] = {"none", "velocity", "force", NULL};
+/* GLE_FOOT_* order */
+static const char *const glx_feet_[] = {"LF", "RF", "LH", "RH", NULL};
 
 #define K(path, type, field, lo, hi, flags, choices, help) \
   {path, type, offsetof(glx_config, field), lo, hi, flags, choices, help}
@@ -40,13 +42,18 @@ static const glc_key glx_schema_[] = {
     K("conditions.r", GLC_REALS, r, -5, 5, 0, NULL, "yaw-rate commands (rad/s)"),
     K("conditions.zip", GLC_BOOL, zip, 0, 1, 0, NULL, "pair u, v, r element-wise instead of a grid"),
     K("conditions.copies", GLC_INT, copies, 1, 1000000, 0, NULL, "agents per condition"),
-    K("perturbation", GLC_SECTION, name, 0, 0, 0, NULL, "push perturbation"),
-    K("perturbation.kind", GLC_ENUM, perturb_kind, 0, 0, 0, glx_perturb_kinds_, "none, or velocity (set world base vx, vy)"),
+    K("perturbation", GLC_SECTION, name, 0, 0, 0, NULL, "push or force disturbance"),
+    K("perturbation.kind", GLC_ENUM, perturb_kind, 0, 0, 0, glx_perturb_kinds_, "none, velocity (set world base vx, vy once) or force (a force on the base at a foot's touchdown)"),
     K("perturbation.step", GLC_INT, perturb_step, 0, 1000000, 0, NULL, "policy step of the push"),
     K("perturbation.vx", GLC_REAL, perturb_vx, -10, 10, 0, NULL, "world vx set by the push (m/s)"),
     K("perturbation.vy", GLC_REAL, perturb_vy, -10, 10, 0, NULL, "world vy set by the push (m/s)"),
     K("perturbation.random", GLC_REAL, perturb_random, 0, 10, 0, NULL, "add U(-x, x) m/s per agent and axis"),
     K("perturbation.fraction", GLC_REAL, perturb_fraction, 0, 1, 0, NULL, "fraction of copies pushed (lowest copy indices)"),
+    K("perturbation.magnitude", GLC_REALS, force_magnitude, 0, 20, 0, NULL, "force: magnitudes in body weights (total mass x |g|); a grid axis"),
+    K("perturbation.duration", GLC_REALS, force_duration, 0, 10, GLC_OPEN_MIN, NULL, "force: durations (s, rounded to physics steps); a grid axis"),
+    K("perturbation.direction", GLC_REALS, force_direction, -1e6, 1e6, 0, NULL, "force: direction in the body frame [x forward, y left, z up] (normalised; default [0, 1, 0])"),
+    K("perturbation.foot", GLC_ENUM, force_foot, 0, 0, 0, glx_feet_, "force: the foot whose first touchdown at or after perturbation.step starts the delay (RF)"),
+    K("perturbation.delay", GLC_REAL, force_delay, 0, 10, 0, NULL, "force: s from that touchdown to the onset (rounded to policy steps)"),
     K("record", GLC_STRINGS, record, 0, 0, 0, glio_layer_names, "layers to record (default: all)"),
     K("analysis", GLC_ANY, name, 0, 0, 0, NULL, "analysis block (see gaitlab analyze --help)"),
 };
@@ -68,6 +75,7 @@ static void glx_defaults(glx_config *c) {
   c->copies = 1;
   c->perturb_step = 600;
   c->perturb_fraction = 1.0;
+  c->force_foot = GLE_FOOT_RF;
 }
 
 static gl_err glx_set_default_string(char **field, const char *value) {
@@ -123,6 +131,53 @@ static gl_err glx_expand(const glc_doc *doc, glx_config *c) {
   return GL_OK;
 }
 
+void glx_force_cell(const glx_config *c, int copy, double *magnitude, double *duration) {
+  const int nd = c->force_duration.n, cells = c->force_magnitude.n * nd;
+  const int cell = cells > 0 ? copy % cells : 0;
+  *magnitude = cells > 0 ? c->force_magnitude.v[cell / nd] : 0.0;
+  *duration = cells > 0 ? c->force_duration.v[cell % nd] : 0.0;
+}
+
+/* perturbation.kind: force needs its grid, a direction and whole cells of copies; the force
+ * keys with another kind would be ignored, so they are refused. */
+static gl_err glx_check_force(const glc_doc *doc, glx_config *c) {
+  char mark[512];
+  static const char *const keys[] = {"perturbation.magnitude", "perturbation.duration",
+                                     "perturbation.direction", "perturbation.foot",
+                                     "perturbation.delay"};
+  if (c->perturb_kind != GLX_PERTURB_FORCE) {
+    for (size_t i = 0; i < sizeof keys / sizeof *keys; ++i)
+      if (glc_doc_has(doc, keys[i]))
+        return gl_error(GL_ERR_INPUT, "%s: %s applies only to perturbation.kind: force",
+                        glc_doc_mark(doc, keys[i], mark, sizeof mark), keys[i]);
+    return GL_OK;
+  }
+  for (int i = 0; i < 2; ++i) {
+    const glc_reals *r = i ? &c->force_duration : &c->force_magnitude;
+    if (r->n == 0)
+      return gl_error(GL_ERR_INPUT, "%s: perturbation.kind: force needs %s (a list)",
+                      glc_doc_mark(doc, "perturbation.kind", mark, sizeof mark), keys[i]);
+  }
+  if (c->force_direction.n == 0) {
+    GL_CALL(GL_ALLOC(c->force_direction.v, 3));
+    c->force_direction.v[1] = 1.0;
+    c->force_direction.n = 3;
+  }
+  const double *d = c->force_direction.v;
+  const double norm = c->force_direction.n == 3 ? sqrt(d[0] * d[0] + d[1] * d[1] + d[2] * d[2]) : 0.0;
+  if (c->force_direction.n != 3 || !(norm > 0))
+    return gl_error(GL_ERR_INPUT, "%s: perturbation.direction: need 3 numbers, not all 0 (body frame x, y, z)",
+                    glc_doc_mark(doc, "perturbation.direction", mark, sizeof mark));
+  for (int k = 0; k < 3; ++k) c->force_direction.v[k] /= norm;
+  const int cells = c->force_magnitude.n * c->force_duration.n;
+  const int pushed = (int)lround(c->perturb_fraction * c->copies);
+  if (pushed % cells != 0)
+    return gl_error(GL_ERR_INPUT, "%s: conditions.copies: %d perturbed copies do not fill the %d x %d magnitude x duration cells evenly; allowed: a multiple of %d (times perturbation.fraction)",
+                    glc_doc_mark(doc, "conditions.copies", mark, sizeof mark), pushed,
+                    c->force_magnitude.n, c->force_duration.n, cells);
+  return GL_OK;
+}
+
 static gl_err glx_check_relations(const glc_doc *doc, glx_config *c) {
   char mark[512];
   if (c->record_stop <= c->record_start)
@@ -136,6 +191,7 @@ static gl_err glx_check_relations(const glc_doc *doc, glx_config *c) {
   if (c->perturb_kind != GLX_PERTURB_NONE && c->perturb_step >= steps)
     return gl_error(GL_ERR_INPUT, "%s: perturbation.step: %d is not inside the episode; allowed: 0 <= step < %s = %d",
                     glc_doc_mark(doc, "perturbation.step", mark, sizeof mark), c->perturb_step, steps_key, steps);
+  GL_CALL(glx_check_force(doc, c));
   if (strcmp(c->policy, "random") != 0) {
     char path[4096];
     if (glx_policy_path(c->policy, path, sizeof path) != GL_OK) {

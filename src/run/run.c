@@ -39,6 +39,8 @@ typedef struct glx_group {
   int *alive;              /* [W] */
   int *rf_contact;         /* [W] RF foot in contact at the previous recorded step (-1 unknown) */
   int *rf_liftoffs;        /* [W] lift-offs seen in the window */
+  int *f_contact;          /* [W] force disturbances: the foot in contact at the previous step */
+  int *f_onset;            /* [W] policy step the force starts in; -1 not yet known */
 } glx_group;
 
 static void glx_group_free(glx_group *g) {
@@ -62,6 +64,8 @@ static void glx_group_free(glx_group *g) {
   free(g->alive);
   free(g->rf_contact);
   free(g->rf_liftoffs);
+  free(g->f_contact);
+  free(g->f_onset);
   memset(g, 0, sizeof *g);
 }
 
@@ -91,6 +95,8 @@ static gl_err glx_group_alloc(glx_group *g, const glx_config *cfg, int actor_in)
   GL_CALL(GL_ALLOC(g->alive, W));
   GL_CALL(GL_ALLOC(g->rf_contact, W));
   GL_CALL(GL_ALLOC(g->rf_liftoffs, W));
+  GL_CALL(GL_ALLOC(g->f_contact, W));
+  GL_CALL(GL_ALLOC(g->f_onset, W));
   return GL_OK;
 }
 
@@ -276,8 +282,43 @@ static gl_err glx_group_begin(const glx_config *cfg, const gle_env *env, glx_gro
     g->alive[i] = 1;
     g->rf_contact[i] = -1;
     g->rf_liftoffs[i] = 0;
+    g->f_contact[i] = -1;
+    g->f_onset[i] = -1;
+    r->force_onset_step = -1;
+    if (cfg->perturb_kind == GLX_PERTURB_FORCE && r->perturbed) {
+      double mag, dur;
+      glx_force_cell(cfg, copy, &mag, &dur);
+      r->force_magnitude = (float)mag;
+      r->force_duration = (float)dur;
+    }
   }
   return GL_OK;
+}
+
+/* Force disturbances, before row i's physics of policy step t: the force starts when its
+ * onset is due. A zero magnitude (a control cell) goes through the same path: a zero
+ * xfrc_applied changes no bit of the physics. */
+static void glx_force_apply(const glx_config *cfg, glx_group *g, int i, int t) {
+  glio_agent_row *r = &g->row[i];
+  if (g->f_onset[i] != t || r->force_onset_step >= 0) return;
+  const double f = r->force_magnitude * gle_agent_weight(g->agent[i]);
+  const double fb[3] = {f * cfg->force_direction.v[0], f * cfg->force_direction.v[1],
+                        f * cfg->force_direction.v[2]};
+  gle_agent_apply_force(g->agent[i], fb, (int)lround(r->force_duration / cfg->task.timestep));
+  r->force_onset_step = t;
+}
+
+/* After row i's step t: the foot's first touchdown (no contact -> contact, F_z > 1 N) at or
+ * after perturbation.step schedules the onset delay later; the step that saw it is over,
+ * so the earliest onset is the next one. */
+static void glx_force_watch(const glx_config *cfg, glx_group *g, int i, int t,
+                            const gle_step_info *info) {
+  const int contact = info->foot_force[cfg->force_foot] > 1.0f;
+  if (t >= cfg->perturb_step && g->f_onset[i] < 0 && g->f_contact[i] == 0 && contact) {
+    const double policy_dt = cfg->task.timestep * cfg->task.decimation;
+    g->f_onset[i] = t + 1 + (int)lround(cfg->force_delay / policy_dt);
+  }
+  g->f_contact[i] = contact;
 }
 
 /* The push of every perturbed live row; its random part comes from the agent's global index. */
@@ -314,7 +355,7 @@ static gl_err glx_simulate_group(const glx_config *cfg, const gle_env *env, cons
   GL_CALL(glx_group_begin(cfg, env, g, gi, lo, hi));
   for (int t = 0; t < cfg->record_stop; ++t) {
     /* The push precedes the observation, as in the authors' task, so the policy sees it. */
-    if (t == cfg->perturb_step) glx_group_push(cfg, g, gi, lo, hi);
+    if (t == cfg->perturb_step && cfg->perturb_kind == GLX_PERTURB_VELOCITY) glx_group_push(cfg, g, gi, lo, hi);
     for (int i = lo; i < hi; ++i)
       if (g->alive[i]) GL_CALL(gle_agent_observe(g->agent[i], g->obs_raw + (size_t)i * GLE_OBS_FULL));
     glp_norm_apply(&pol->norm, W, g->obs_raw, GLE_OBS_FULL, g->obs_norm, ain);
@@ -326,8 +367,11 @@ static gl_err glx_simulate_group(const glx_config *cfg, const gle_env *env, cons
       if (fault->kind == 1 && fault->a == gi * W + i && fault->b == t) {
         gle_agent_inject_fault(g->agent[i]);
       }
+      const int force = cfg->perturb_kind == GLX_PERTURB_FORCE && g->row[i].perturbed;
+      if (force) glx_force_apply(cfg, g, i, t);
       gle_step_info info;
       GL_CALL(gle_agent_step(g->agent[i], g->mu + (size_t)i * GLP_NACT, &info));
+      if (force) glx_force_watch(cfg, g, i, t, &info);
       g->row[i].warnings += info.warnings;
       if (info.terminated || info.nonfinite) {
         g->alive[i] = 0;
@@ -411,6 +455,7 @@ static void glx_recording_spec(const glx_config *cfg, glio_spec *sp) {
   sp->record_stop = cfg->record_stop;
   sp->dt = cfg->task.timestep * cfg->task.decimation;
   sp->layer_on = cfg->layer_on;
+  sp->force = cfg->perturb_kind == GLX_PERTURB_FORCE;
 }
 
 /* One run's state: created by glx_runner_open, released by glx_runner_close. */
