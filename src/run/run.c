@@ -41,6 +41,9 @@ typedef struct glx_group {
   int *rf_liftoffs;        /* [W] lift-offs seen in the window */
   int *f_contact;          /* [W] force disturbances: the foot in contact at the previous step */
   int *f_onset;            /* [W] policy step the force starts in; -1 not yet known */
+  /* where this rank's time goes (s): physics (observe + step), inference (normaliser +
+   * actor), copying samples into the recording buffers; the run's own profile */
+  double t_phys, t_net, t_rec;
 } glx_group;
 
 static void glx_group_free(glx_group *g) {
@@ -356,11 +359,16 @@ static gl_err glx_simulate_group(const glx_config *cfg, const gle_env *env, cons
   for (int t = 0; t < cfg->record_stop; ++t) {
     /* The push precedes the observation, as in the authors' task, so the policy sees it. */
     if (t == cfg->perturb_step && cfg->perturb_kind == GLX_PERTURB_VELOCITY) glx_group_push(cfg, g, gi, lo, hi);
+    double w0 = gl_wtime();
     for (int i = lo; i < hi; ++i)
       if (g->alive[i]) GL_CALL(gle_agent_observe(g->agent[i], g->obs_raw + (size_t)i * GLE_OBS_FULL));
+    double w1 = gl_wtime();
     glp_norm_apply(&pol->norm, W, g->obs_raw, GLE_OBS_FULL, g->obs_norm, ain);
     GL_CALL(glp_step_f(&pol->actor, pol->params + pol->off_actor, ws, W, g->obs_norm, g->h, g->c,
                        &g->cap, g->mu));
+    double w2 = gl_wtime();
+    g->t_phys += w1 - w0;
+    g->t_net += w2 - w1;
     int w = t - cfg->record_start;
     for (int i = lo; i < hi; ++i) {
       if (!g->alive[i]) continue;
@@ -370,7 +378,10 @@ static gl_err glx_simulate_group(const glx_config *cfg, const gle_env *env, cons
       const int force = cfg->perturb_kind == GLX_PERTURB_FORCE && g->row[i].perturbed;
       if (force) glx_force_apply(cfg, g, i, t);
       gle_step_info info;
+      double s0 = gl_wtime();
       GL_CALL(gle_agent_step(g->agent[i], g->mu + (size_t)i * GLP_NACT, &info));
+      double s1 = gl_wtime();
+      g->t_phys += s1 - s0;
       if (force) glx_force_watch(cfg, g, i, t, &info);
       g->row[i].warnings += info.warnings;
       if (info.terminated || info.nonfinite) {
@@ -382,6 +393,7 @@ static gl_err glx_simulate_group(const glx_config *cfg, const gle_env *env, cons
       }
       if (w >= 0) {
         glx_record(g, cfg, i, w, &info);
+        g->t_rec += gl_wtime() - s1;
         g->vel_sum[3 * i] += info.base_lin_vel[0];
         g->vel_sum[3 * i + 1] += info.base_lin_vel[1];
         g->vel_sum[3 * i + 2] += info.base_ang_vel[2];
@@ -475,6 +487,7 @@ typedef struct glx_runner {
   glx_fault fault;
   double t0, steps_done, last_log;
   double mem_planned;        /* resident bytes per rank (glx_memory_need_) */
+  double t_blocks, t_io;     /* time in the blocks, and in their collective writes */
 } glx_runner;
 
 /* Policy, task, env, batch buffers and inference workspace, identical on every rank. */
@@ -549,9 +562,12 @@ static gl_err glx_runner_block(glx_runner *R, long long round) {
   GL_CALL(gl_agree(R->comm, err));
   float *view[GLIO_NLAYERS];
   glx_layer_views(&R->g, lo, view);
+  double w0 = gl_wtime();
   GL_CALL(glio_write_block(R->file, gi * W + lo, hi - lo, view, R->g.row + lo));
   long long mine_range[2] = {gi * W + lo, hi - lo};
-  return glx_mark_done(R->comm, R->nranks, mine_range, R->done, R->cfg->record_stop, &R->steps_done);
+  err = glx_mark_done(R->comm, R->nranks, mine_range, R->done, R->cfg->record_stop, &R->steps_done);
+  R->t_io += gl_wtime() - w0;
+  return err;
 }
 
 /* Blocks are the unit of work a SIGTERM may wait for; everything written so far is flushed
@@ -566,9 +582,31 @@ static gl_err glx_runner_blocks(glx_runner *R) {
       if (!R->quiet) gl_log("gaitlab run: stopped by signal after %lld of %lld blocks; re-run with --resume to continue", round, R->rounds);
       return gl_error_all(R->comm, GL_ERR_INTERRUPTED, "interrupted; %s.partial holds the completed agents (re-run with --resume)", R->cfg->output);
     }
+    double w0 = gl_wtime();
     GL_CALL(glx_runner_block(R, round));
+    R->t_blocks += gl_wtime() - w0;
     glx_runner_progress(R, round);
   }
+  return GL_OK;
+}
+
+/* Collective: where the time went, as means over ranks, and the run's distance from its
+ * bound. The bound of a rank is its physics + inference time: a run without I/O, copies or
+ * waiting on other ranks would take that long. Printed unless quiet; bench/bench_run.sh
+ * reads it. */
+static gl_err glx_runner_profile(glx_runner *R) {
+  double t[6] = {R->g.t_phys, R->g.t_net, R->g.t_rec, R->t_io, R->t_blocks, 0.0};
+  t[5] = t[0] + t[1]; /* this rank's bound */
+  double mean[6], maxb = 0.0;
+  GL_MPI(MPI_Allreduce(t, mean, 6, MPI_DOUBLE, MPI_SUM, R->comm));
+  GL_MPI(MPI_Allreduce(&t[5], &maxb, 1, MPI_DOUBLE, MPI_MAX, R->comm));
+  for (int k = 0; k < 6; ++k) mean[k] /= R->nranks;
+  if (R->quiet || R->rank != 0) return GL_OK;
+  const double other = mean[4] - mean[0] - mean[1] - mean[2] - mean[3];
+  gl_log("gaitlab run: profile (s per rank, mean of %d): physics %.2f, inference %.2f, recording copies %.2f, "
+         "writes %.2f, other %.2f; bound physics + inference %.2f (slowest rank %.2f) = %.3f of the blocks' %.2f s",
+         R->nranks, mean[0], mean[1], mean[2], mean[3], other, mean[5], maxb,
+         mean[4] > 0 ? maxb / mean[4] : 0.0, mean[4]);
   return GL_OK;
 }
 
@@ -612,6 +650,7 @@ gl_err glx_run(const glx_config *cfg, int resume, int quiet, MPI_Comm comm) {
   if (!quiet)
     gl_log("gaitlab run: wrote %s in %.1f s (%.0f policy-steps/s)", cfg->output, gl_wtime() - R.t0,
            R.steps_done / (gl_wtime() - R.t0));
+  GL_GOTO(err, glx_runner_profile(&R), out);
   GL_GOTO(err, gl_memory_log(comm, R.mem_planned, "gaitlab run"), out);
 out:
   glx_runner_close(&R);
