@@ -352,19 +352,18 @@ static gl_err glrep_read1_(hid_t f, const char *obj, double **out, hsize_t *n) {
   return GL_OK;
 }
 
-/* The first agent with /agents/perturbed set, its condition and the push sample. */
+/* The first agent with /agents/perturbed set and its condition. */
 static gl_err glrep_push_agent_(glrep_push_in *in, const char **why) {
-  const char *need[] = {"/agents/perturbed", "/agents/condition", "/recording/step", "/analysis/cycles/agent"};
+  const char *need[] = {"/agents/perturbed", "/agents/condition"};
   for (size_t i = 0; i < sizeof need / sizeof *need; ++i) {
     int has;
     GL_CALL(glh5_exists(in->f, need[i], &has));
-    if (!has) return *why = "a dataset of /agents, /recording/step or /analysis/cycles is missing", GL_OK;
+    if (!has) return *why = "a dataset of /agents is missing", GL_OK;
   }
-  double *pert = NULL, *cond = NULL, *step = NULL;
-  hsize_t na = 0, nc = 0, ns = 0;
+  double *pert = NULL, *cond = NULL;
+  hsize_t na = 0, nc = 0;
   gl_err err = glrep_read1_(in->f, "/agents/perturbed", &pert, &na);
   if (!err) err = glrep_read1_(in->f, "/agents/condition", &cond, &nc);
-  if (!err) err = glrep_read1_(in->f, "/recording/step", &step, &ns);
   in->agent = -1;
   for (hsize_t i = 0; !err && i < na && i < nc; ++i)
     if (pert[i] != 0) {
@@ -373,13 +372,26 @@ static gl_err glrep_push_agent_(glrep_push_in *in, const char **why) {
       break;
     }
   if (!err && in->agent < 0) *why = "no agent has /agents/perturbed set";
-  if (!err && ns > 0) in->step0 = (int)step[0];
-  in->T = ns;
   free(pert);
   free(cond);
+  return err;
+}
+
+/* The window's first step and length, and the cycles of /analysis/cycles. */
+static gl_err glrep_push_cycles_(glrep_push_in *in, const char **why) {
+  const char *need[] = {"/recording/step", "/analysis/cycles/agent"};
+  for (size_t i = 0; i < sizeof need / sizeof *need; ++i) {
+    int has;
+    GL_CALL(glh5_exists(in->f, need[i], &has));
+    if (!has) return *why = "/recording/step or /analysis/cycles is missing", GL_OK;
+  }
+  double *step = NULL;
+  hsize_t ns = 0;
+  gl_err err = glrep_read1_(in->f, "/recording/step", &step, &ns);
+  if (!err && ns > 0) in->step0 = (int)step[0];
+  in->T = ns;
   free(step);
-  if (err || *why) return err;
-  err = glrep_read1_(in->f, "/analysis/cycles/agent", &in->cagent, &in->ncyc);
+  if (!err) err = glrep_read1_(in->f, "/analysis/cycles/agent", &in->cagent, &in->ncyc);
   hsize_t n1, n2;
   if (!err) err = glrep_read1_(in->f, "/analysis/cycles/start", &in->cstart, &n1);
   if (!err) err = glrep_read1_(in->f, "/analysis/cycles/length", &in->clen, &n2);
@@ -505,40 +517,65 @@ static void glrep_push_count_(const glrep_push_in *in, const double *d, glrep_pu
   if (!m->measured) m->why = "no complete gait cycle after the push";
 }
 
+/* The recovery of one agent after a disturbance at policy step `step` (C4's measure): its
+ * raw layer against its condition's cycle average, in PCs 1-3 of the file's analysis. */
+static gl_err glrep_recovery_(const glrep_file *f, const glrep_pop *p, glrep_push_in *in,
+                              const char *layer, glrep_pushm *m) {
+  GL_CALL(glrep_push_cycles_(in, &m->why));
+  if (!m->why) GL_CALL(glrep_push_layer_(in, layer, &m->why));
+  if (m->why) return GL_OK;
+  m->agent = in->agent;
+  m->push_sample = in->push_step - in->step0;
+  if (m->push_sample < 0 || (hsize_t)m->push_sample >= in->T)
+    return m->why = "the disturbance is outside the recorded window", GL_OK;
+  if (in->cond < 0 || in->cond >= p->nseg || p->off[in->cond + 1] <= p->off[in->cond])
+    return m->why = "the agent's condition has no cycle average", GL_OK;
+  int k = p->sk < GLREP_PUSH_PCS ? p->sk : GLREP_PUSH_PCS;
+  if ((hsize_t)k > in->K) k = (int)in->K;
+  double *d = NULL;
+  GL_CALL(GL_ALLOC(d, in->T));
+  glrep_push_distances_(in, p, k, d, &m->radius);
+  glrep_push_count_(in, d, m);
+  free(d);
+  (void)f;
+  return GL_OK;
+}
+
+static const glrep_pop *glrep_scored_pop_(const glrep_file *f, const char *layer) {
+  int ip = glrep_find_pop(f, layer);
+  return ip < 0 || !f->pop[ip].scores || f->pop[ip].sk < 1 ? NULL : &f->pop[ip];
+}
+
 gl_err glrep_push_measure(const glrep_file *f, const char *layer, glrep_pushm *m) {
   memset(m, 0, sizeof *m);
-  int ip = glrep_find_pop(f, layer);
-  if (ip < 0 || !f->pop[ip].scores || f->pop[ip].sk < 1)
-    return m->why = "the layer is not analysed", GL_OK;
-  const glrep_pop *p = &f->pop[ip];
+  const glrep_pop *p = glrep_scored_pop_(f, layer);
+  if (!p) return m->why = "the layer is not analysed", GL_OK;
   glrep_push_in in;
   memset(&in, 0, sizeof in);
   in.path = f->path;
   in.f = -1;
   GL_CALL(glh5_open(&in.f, f->path, GLH5_READ));
-  double *d = NULL;
-  gl_err err = GL_OK;
-  GL_GOTO(err, glrep_push_step_(&in, &m->why), done);
-  if (!m->why) GL_GOTO(err, glrep_push_agent_(&in, &m->why), done);
-  if (!m->why) GL_GOTO(err, glrep_push_layer_(&in, layer, &m->why), done);
-  if (m->why) goto done;
-  m->agent = in.agent;
-  m->push_sample = in.push_step - in.step0;
-  if (m->push_sample < 0 || (hsize_t)m->push_sample >= in.T) {
-    m->why = "the push step is outside the recorded window";
-    goto done;
-  }
-  if (in.cond < 0 || in.cond >= p->nseg || p->off[in.cond + 1] <= p->off[in.cond]) {
-    m->why = "the pushed agent's condition has no cycle average";
-    goto done;
-  }
-  int k = p->sk < GLREP_PUSH_PCS ? p->sk : GLREP_PUSH_PCS;
-  if ((hsize_t)k > in.K) k = (int)in.K;
-  GL_GOTO(err, GL_ALLOC(d, in.T), done);
-  glrep_push_distances_(&in, p, k, d, &m->radius);
-  glrep_push_count_(&in, d, m);
-done:
-  free(d);
+  gl_err err = glrep_push_step_(&in, &m->why);
+  if (!err && !m->why) err = glrep_push_agent_(&in, &m->why);
+  if (!err && !m->why) err = glrep_recovery_(f, p, &in, layer, m);
+  glrep_push_in_free_(&in);
+  return glh5_release(err, &in.f);
+}
+
+gl_err glrep_recovery_measure(const glrep_file *f, const char *layer, int agent, int cond, int step,
+                              glrep_pushm *m) {
+  memset(m, 0, sizeof *m);
+  const glrep_pop *p = glrep_scored_pop_(f, layer);
+  if (!p) return m->why = "the layer is not analysed", GL_OK;
+  glrep_push_in in;
+  memset(&in, 0, sizeof in);
+  in.path = f->path;
+  in.f = -1;
+  in.agent = agent;
+  in.cond = cond;
+  in.push_step = step;
+  GL_CALL(glh5_open(&in.f, f->path, GLH5_READ));
+  gl_err err = glrep_recovery_(f, p, &in, layer, m);
   glrep_push_in_free_(&in);
   return glh5_release(err, &in.f);
 }

@@ -510,6 +510,15 @@ static gl_err glrep_force_(const glrep_rd *r, glrep_file *g) {
       cell[GLREP_FC_APPLIED] += 1;
       cell[GLREP_FC_FELL] += col[4][a] > 0;
     }
+    if (col[3][a] >= 0 && !(col[4][a] > 0) && g->has_analysis) {
+      glrep_pushm m;
+      err = glrep_recovery_measure(g, GLREP_RECOVERY_LAYER, (int)a, (int)col[0][a], (int)col[3][a], &m);
+      if (!err && m.measured) {
+        cell[GLREP_FC_MEASURED] += 1;
+        cell[GLREP_FC_RECOVERED] += m.recovered;
+        cell[GLREP_FC_CYCLES] += m.recovered ? m.cycles : 0;
+      }
+    }
   }
   if (!err) qsort(g->force, (size_t)g->nforce, GLREP_FORCE_NCOL * sizeof(double), glrep_force_cmp_);
   for (int k = 0; k < 6; ++k) free(col[k]);
@@ -551,8 +560,9 @@ gl_err glrep_load(const char *path, glrep_file **out) {
   }
   GL_GOTO(err, glrep_provenance_(&r, g), done);
   GL_GOTO(err, glrep_tracking_(&r, g), done);
-  GL_GOTO(err, glrep_force_(&r, g), done);
   GL_GOTO(err, glrep_analysis_(&r, g), done);
+  /* after the analysis: the recovery measure reads its cycle averages and PCs */
+  GL_GOTO(err, glrep_force_(&r, g), done);
 done:
   err = glh5_release(err, &r.f);
   if (err) glrep_destroy(g);

@@ -71,8 +71,13 @@ struct glrep_file {
   int nforce;
   double *force; /* [nforce][GLREP_FORCE_NCOL] */
 };
+/* Per cell: trials, trials whose force was applied, falls among those; of the applied trials
+ * that did not fall, how many C4's recovery measure could judge (a complete cycle after the
+ * onset, the layer analysed), how many returned within tolerance, and their summed cycles. */
 enum { GLREP_FC_COND, GLREP_FC_MAG, GLREP_FC_DUR, GLREP_FC_TRIALS, GLREP_FC_APPLIED, GLREP_FC_FELL,
-       GLREP_FORCE_NCOL };
+       GLREP_FC_MEASURED, GLREP_FC_RECOVERED, GLREP_FC_CYCLES, GLREP_FORCE_NCOL };
+/* The layer whose return to its limit cycle the force report measures. */
+#define GLREP_RECOVERY_LAYER "lstm_c"
 
 /* Column of the tracking table by name, or -1. */
 int glrep_column(const glrep_file *f, const char *name);
@@ -138,6 +143,9 @@ typedef struct glrep_pushm {
   double peak;         /* max distance after the push */
 } glrep_pushm;
 gl_err glrep_push_measure(const glrep_file *f, const char *layer, glrep_pushm *m);
+/* The same measure for any agent disturbed at policy step `step` (force experiments). */
+gl_err glrep_recovery_measure(const glrep_file *f, const char *layer, int agent, int cond, int step,
+                              glrep_pushm *m);
 glrep_verdict glrep_rule_c4(const glrep_pushm *rec, const glrep_pushm *act);
 
 /* C5: frequencies in order of increasing speed. */

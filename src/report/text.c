@@ -151,6 +151,14 @@ static double glrep_g_force_fall_(const glrep_file *f, glrep_ix ix) {
   const double *c = f->force + (size_t)ix.a * GLREP_FORCE_NCOL;
   return c[GLREP_FC_APPLIED] > 0 ? 100.0 * c[GLREP_FC_FELL] / c[GLREP_FC_APPLIED] : NAN;
 }
+static double glrep_g_force_rec_(const glrep_file *f, glrep_ix ix) {
+  const double *c = f->force + (size_t)ix.a * GLREP_FORCE_NCOL;
+  return c[GLREP_FC_MEASURED] > 0 ? 100.0 * c[GLREP_FC_RECOVERED] / c[GLREP_FC_MEASURED] : NAN;
+}
+static double glrep_g_force_cyc_(const glrep_file *f, glrep_ix ix) {
+  const double *c = f->force + (size_t)ix.a * GLREP_FORCE_NCOL;
+  return c[GLREP_FC_RECOVERED] > 0 ? c[GLREP_FC_CYCLES] / c[GLREP_FC_RECOVERED] : NAN;
+}
 
 /* The robustness curve: fall rate per (condition, magnitude, duration), over the trials
  * whose force was applied; across files, mean ± sd of the files' rates. */
@@ -161,19 +169,24 @@ static void glrep_force_text_(const glrep_set *s, FILE *o) {
     fprintf(o, "\nforce disturbances: the files have different disturbance cells; left out\n");
     return;
   }
-  fprintf(o, "\nforce disturbances (/agents/force_*; magnitude in body weights, duration in s):\n"
-             "  %4s %8s %8s %8s %9s %8s %6s %7s  %*s\n",
-          "cond", "u_cmd", "v_cmd", "r_cmd", "magnitude", "duration", "trials", "applied",
-          glrep_w_(s, 11), "fall_rate_%");
+  fprintf(o, "\nforce disturbances (/agents/force_*; magnitude in body weights, duration in s; of the\n"
+             "trials that stood, recovered_%% returned to the %s cycle average within tolerance in\n"
+             "the window, after `cycles` gait cycles on average; the measure of C4, README \"Claims\"):\n"
+             "  %4s %8s %8s %8s %9s %8s %6s %7s  %*s %*s %*s\n",
+          GLREP_RECOVERY_LAYER, "cond", "u_cmd", "v_cmd", "r_cmd", "magnitude", "duration", "trials",
+          "applied", glrep_w_(s, 11), "fall_rate_%", glrep_w_(s, 11), "recovered_%", glrep_w_(s, 7),
+          "cycles");
   for (int c = 0; c < f->nforce; ++c) {
     const double *x = f->force + (size_t)c * GLREP_FORCE_NCOL;
     const int k = (int)x[GLREP_FC_COND];
     const int ok = k >= 0 && k < f->ncond;
-    char b[80];
-    fprintf(o, "  %4d %8.4f %8.4f %8.4f %9.4g %8.4g %6.0f %7.0f  %*s\n", k, ok ? f->u[k] : NAN,
+    char b[80], b2[80], b3[80];
+    const glrep_ix ix = {NULL, c, 0};
+    fprintf(o, "  %4d %8.4f %8.4f %8.4f %9.4g %8.4g %6.0f %7.0f  %*s %*s %*s\n", k, ok ? f->u[k] : NAN,
             ok ? f->v[k] : NAN, ok ? f->r[k] : NAN, x[GLREP_FC_MAG], x[GLREP_FC_DUR], x[GLREP_FC_TRIALS],
-            x[GLREP_FC_APPLIED], glrep_w_(s, 11),
-            glrep_cell_(b, sizeof b, s, glrep_g_force_fall_, (glrep_ix){NULL, c, 0}, 2));
+            x[GLREP_FC_APPLIED], glrep_w_(s, 11), glrep_cell_(b, sizeof b, s, glrep_g_force_fall_, ix, 2),
+            glrep_w_(s, 11), glrep_cell_(b2, sizeof b2, s, glrep_g_force_rec_, ix, 1), glrep_w_(s, 7),
+            glrep_cell_(b3, sizeof b3, s, glrep_g_force_cyc_, ix, 2));
   }
 }
 

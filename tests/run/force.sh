@@ -52,7 +52,7 @@ done
 "$PY" - f1.h5 rep.txt <<'PY' || fail "report's fall rates"
 import sys, h5py, numpy as np, re
 a = h5py.File(sys.argv[1], "r")["agents"]
-rows = [l.split() for l in open(sys.argv[2]) if re.match(r"^\s+\d+\s+[-0-9.]+\s+[-0-9.]+\s+[-0-9.]+\s+[0-9.e+-]+\s+[0-9.e+-]+\s+\d+\s+\d+\s+[0-9.]+$", l)]
+rows = [l.split() for l in open(sys.argv[2]) if re.match(r"^\s+\d+\s+[-0-9.]+\s+[-0-9.]+\s+[-0-9.]+\s+[0-9.e+-]+\s+[0-9.e+-]+\s+\d+\s+\d+\s+[0-9.]+\s+\S+\s+\S+$", l)]
 assert len(rows) == 8, f"{len(rows)} robustness rows, want 2 conditions x 4 cells"
 pert = a["perturbed"][:].astype(bool); on = a["force_onset_step"][:]
 for r in rows:
@@ -63,6 +63,24 @@ for r in rows:
     rate = 100 * a["fell"][:][app].sum() / app.sum()
     assert abs(float(r[8]) - rate) < 0.005, (r, rate)
 print("report: 8 cells, fall rates equal a recount from /agents")
+PY
+
+# With the analysis, the return of lstm_c to its limit cycle is measured per trial (C4's
+# measure): undisturbed-force control cells all return, and no cell recovers more trials
+# than stood.
+"$G" analyze f1.h5 -q --set 'analysis.populations=[lstm_c, mu]' > /dev/null || fail "analysis"
+"$G" report f1.h5 > rep2.txt || fail "report after the analysis"
+"$PY" - rep2.txt <<'PY' || fail "recovery columns"
+import sys, re
+rows = [l.split() for l in open(sys.argv[1]) if re.match(r"^\s+\d+\s+[-0-9.]+\s+[-0-9.]+\s+[-0-9.]+\s+[0-9.e+-]+\s+[0-9.e+-]+\s+\d+\s+\d+\s+[0-9.]+\s+\S+\s+\S+$", l)]
+assert len(rows) == 8
+for r in rows:
+    mag, fall, rec, cyc = float(r[4]), float(r[8]), r[9], r[10]
+    if mag == 0:
+        assert rec == "100.0" and float(cyc) >= 0, r
+    if fall < 100:
+        assert rec != "n/a" and 0 <= float(rec) <= 100, r
+print("recovery: control cells all returned;", ", ".join(f"{r[4]} bw {r[5]} s: {r[9]} % after {r[10]}" for r in rows))
 PY
 
 check_refused() {  # check_refused WHAT PATTERN ARGS...: exit 2 and the message
