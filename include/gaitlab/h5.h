@@ -32,6 +32,9 @@ enum { GLH5_MAXRANK = 8 };
 
 /* Silence HDF5's automatic error printing for this process (idempotent). */
 void glh5_quiet(void);
+/* A file close has failed: HDF5's own termination would crash (see src/h5/file.c), so the
+ * process must end without it (main: _exit after flushing). */
+int glh5_library_unsafe(void);
 
 /* ---- files */
 

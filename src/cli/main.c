@@ -5,9 +5,11 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "gaitlab/cli.h"
 #include "gaitlab/core.h"
+#include "gaitlab/h5.h"
 
 /* How a command answers --help: main prints usage and help text first (GLCLI_HELP_TEXT),
  * then the command itself lists its YAML keys (GLCLI_HELP_KEYS); a command with neither flag
@@ -151,6 +153,13 @@ int main(int argc, char **argv) {
   if (err && !gl_error_is_remote() && (rank == 0 || !local_only)) {
     fprintf(stderr, "gaitlab: error: %s\n", gl_errmsg());
     fflush(stderr);
+  }
+  if (glh5_library_unsafe()) {
+    /* Skips MPI_Finalize and the atexit handlers, both of which run HDF5's termination;
+     * the error is already printed and every rank agreed on it. */
+    fflush(stdout);
+    fflush(stderr);
+    _exit((int)err);
   }
   MPI_Finalize();
   return (int)err;

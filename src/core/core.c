@@ -231,9 +231,10 @@ double gl_free_bytes(const char *path) {
 }
 
 gl_err gl_name_enospc(gl_err err, const char *path) {
+  if (!err || strstr(gl_errmsg(), "No space left on device")) return err; /* named once */
   double have = gl_free_bytes(path);
-  if (err && have >= 0 && have < 4.0 * 1024 * 1024)
-    return gl_error_context(err, "'%s': No space left on device (%.0f bytes free)", path, have);
+  if (have >= 0 && have < 4.0 * 1024 * 1024)
+    return gl_error_context(GL_ERR_IO, "'%s': No space left on device (%.0f bytes free)", path, have);
   return err;
 }
 

@@ -99,6 +99,12 @@ gl_err glh5_close_mpi(glh5_file *f) {
   return glh5_release(err, &f->id);
 }
 
+/* HDF5 1.10 keeps a file whose close failed (a full disk) half torn down in its ID table,
+ * and its own termination, which MPI_Finalize and exit() run, then crashes closing it
+ * again. Remembered so that main can end the process without that termination. */
+static int glh5_close_failed_;
+int glh5_library_unsafe(void) { return glh5_close_failed_; }
+
 gl_err glh5_close(hid_t *id) {
   if (*id < 0) return GL_OK;
   herr_t st = -1;
@@ -126,6 +132,7 @@ gl_err glh5_close(hid_t *id) {
   }
   gl_err err = GL_OK;
   if (st < 0) {
+    if (t == H5I_FILE) glh5_close_failed_ = 1;
     if (t == H5I_FILE)
       err = gl_error(GL_ERR_IO, "cannot close HDF5 file '%s' (its last writes may be lost)", fname ? fname : "?");
     else

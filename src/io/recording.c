@@ -47,9 +47,13 @@ static hid_t glio_agent_type_(int i) {
 
 /* Closing in an error path: the first message is the one that matters. */
 static void glio_close_handles_(glio_file *f) {
+  char keep[2048];
+  snprintf(keep, sizeof keep, "%s", gl_errmsg());
+  const unsigned long serial = gl_error_serial();
   for (int i = 0; i < GLIO_NLAYERS; ++i) glh5_close(&f->layer[i]);
   for (int i = 0; i < A_N; ++i) glh5_close(&f->agents[i]);
   glh5_close_mpi(&f->h);
+  if (gl_error_serial() != serial && keep[0]) gl_error(GL_ERR_IO, "%s", keep);
 }
 
 static void glio_free_(glio_file *f) {
@@ -524,9 +528,15 @@ gl_err glio_finish(glio_file *f) {
   /* The close writes the last metadata: a full disk shows here, before anything is renamed. */
   for (int i = 0; i < GLIO_NLAYERS; ++i) err = glh5_release(err, &f->layer[i]);
   for (int i = 0; i < A_N; ++i) err = glh5_release(err, &f->agents[i]);
-  gl_err cerr = glh5_close_mpi(&f->h);
-  if (!err && cerr) err = gl_name_enospc(cerr, f->partial_path);
-  err = gl_agree(f->h.comm, err);
+  if (err) {
+    /* the first failure is the one reported; the file is closed all the same */
+    char keep[2048];
+    snprintf(keep, sizeof keep, "%s", gl_errmsg());
+    if (glh5_close_mpi(&f->h) != GL_OK) gl_error(err, "%s", keep);
+  } else {
+    err = glh5_close_mpi(&f->h);
+  }
+  err = gl_agree(f->h.comm, gl_name_enospc(err, f->partial_path));
   if (!err && f->h.rank == 0) err = glh5_commit(f->partial_path, f->final_path);
   err = gl_agree(f->h.comm, err);
   glio_free_(f);

@@ -654,5 +654,7 @@ gl_err glx_run(const glx_config *cfg, int resume, int quiet, MPI_Comm comm) {
   GL_GOTO(err, gl_memory_log(comm, R.mem_planned, "gaitlab run"), out);
 out:
   glx_runner_close(&R);
+  /* a failed write or close on a full disk is named as such, whichever call met it */
+  if (err == GL_ERR_IO || err == GL_ERR_LIB) err = gl_name_enospc(err, cfg->output);
   return err;
 }
