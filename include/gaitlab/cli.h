@@ -45,5 +45,7 @@ gl_err glcli_validate_train(const glcli_args *a, MPI_Comm comm); /* cmd_train.c 
 gl_err glcli_analyze(const glcli_args *a, MPI_Comm comm);  /* cmd_analyze.c */
 gl_err glcli_report(const glcli_args *a, MPI_Comm comm);   /* cmd_report.c */
 gl_err glcli_align(const glcli_args *a, MPI_Comm comm);    /* cmd_align.c */
+gl_err glcli_dynamics(const glcli_args *a, MPI_Comm comm); /* cmd_dynamics.c */
+extern const char *const glcli_dynamics_opts[];
 
 #endif

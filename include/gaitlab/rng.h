@@ -23,6 +23,7 @@ typedef enum glr_purpose {
   GLR_TERRAIN = 8,     /* terrain generation */
   GLR_MINIBATCH = 9,   /* minibatch order in training */
   GLR_COMMAND_MODE = 10, /* training: heading controller or constant yaw rate, per env */
+  GLR_DYNAMICS = 11,   /* dynamics: initial states of the fixed-point search (index = init) */
   GLR_TEST = 100       /* reserved for tests */
 } glr_purpose;
 

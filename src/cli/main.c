@@ -55,6 +55,13 @@ static const glcli_command glcli_commands_[] = {
      "cycle averages resampled onto a common phase grid, top PCs per agent, and for every pair\n"
      "of files canonical correlations and Procrustes disparity next to two controls. With -o,\n"
      "OUT.h5 gets /align/<layer>/... and every convention as attributes.", NULL},
+    {"dynamics", glcli_dynamics, GLCLI_HELP_TEXT | GLCLI_HELP_KEYS,
+     "gaitlab dynamics FILE.h5 [--policy NAME|PATH] [--set dynamics.KEY=VALUE]... [-o OUT.h5]",
+     "Fixed and slow points of the actor LSTM for a constant input (the zero observation or\n"
+     "each condition's mean observation): Levenberg-Marquardt on q = |F(x) - x|^2 / 2 from\n"
+     "recorded or random states, merged, classified by the eigenvalues of dF/dx; results\n"
+     "under /dynamics/fixed_points/<input>/ of FILE.h5 (or OUT.h5), swapped in whole.",
+     glcli_dynamics_opts},
     {"info", glcli_info, GLCLI_HELP_TEXT, "gaitlab info FILE.h5",
      "Summarise a recording or policy file: provenance, conditions, datasets, tracking table.", NULL},
 };
