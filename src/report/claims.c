@@ -352,14 +352,19 @@ static gl_err glrep_read1_(hid_t f, const char *obj, double **out, hsize_t *n) {
   return GL_OK;
 }
 
+/* *all = 1 when every one of the n objects exists in f. */
+static gl_err glrep_have_all_(hid_t f, const char *const *obj, size_t n, int *all) {
+  *all = 1;
+  for (size_t i = 0; i < n && *all; ++i) GL_CALL(glh5_exists(f, obj[i], all));
+  return GL_OK;
+}
+
 /* The first agent with /agents/perturbed set and its condition. */
 static gl_err glrep_push_agent_(glrep_push_in *in, const char **why) {
-  const char *need[] = {"/agents/perturbed", "/agents/condition"};
-  for (size_t i = 0; i < sizeof need / sizeof *need; ++i) {
-    int has;
-    GL_CALL(glh5_exists(in->f, need[i], &has));
-    if (!has) return *why = "a dataset of /agents is missing", GL_OK;
-  }
+  static const char *const need[] = {"/agents/perturbed", "/agents/condition"};
+  int has;
+  GL_CALL(glrep_have_all_(in->f, need, 2, &has));
+  if (!has) return *why = "a dataset of /agents is missing", GL_OK;
   double *pert = NULL, *cond = NULL;
   hsize_t na = 0, nc = 0;
   gl_err err = glrep_read1_(in->f, "/agents/perturbed", &pert, &na);
@@ -379,12 +384,10 @@ static gl_err glrep_push_agent_(glrep_push_in *in, const char **why) {
 
 /* The window's first step and length, and the cycles of /analysis/cycles. */
 static gl_err glrep_push_cycles_(glrep_push_in *in, const char **why) {
-  const char *need[] = {"/recording/step", "/analysis/cycles/agent"};
-  for (size_t i = 0; i < sizeof need / sizeof *need; ++i) {
-    int has;
-    GL_CALL(glh5_exists(in->f, need[i], &has));
-    if (!has) return *why = "/recording/step or /analysis/cycles is missing", GL_OK;
-  }
+  static const char *const need[] = {"/recording/step", "/analysis/cycles/agent"};
+  int has;
+  GL_CALL(glrep_have_all_(in->f, need, 2, &has));
+  if (!has) return *why = "/recording/step or /analysis/cycles is missing", GL_OK;
   double *step = NULL;
   hsize_t ns = 0;
   gl_err err = glrep_read1_(in->f, "/recording/step", &step, &ns);
