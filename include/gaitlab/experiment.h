@@ -23,6 +23,18 @@ typedef enum glx_perturb_kind {
   GLX_PERTURB_FORCE = 2     /* a force on the base, synchronised to a foot's touchdown */
 } glx_perturb_kind;
 
+/* neural: block (src/run/neural.c): a change of units or PC directions of one layer */
+typedef enum glx_neural_kind {
+  GLX_NEURAL_NONE = 0,
+  GLX_NEURAL_SET,    /* x := value, for neural.steps steps from neural.step */
+  GLX_NEURAL_OFFSET, /* x := x + value */
+  GLX_NEURAL_SCALE,  /* x := value * x (PCs: the projection about the PCA mean) */
+  GLX_NEURAL_ZERO,   /* x := 0 (PCs: the projection set to the PCA mean's) */
+  GLX_NEURAL_ABLATE  /* x := the reference's mean, every step from neural.step on */
+} glx_neural_kind;
+typedef enum glx_neural_layer { GLX_NL_LSTM_H = 0, GLX_NL_LSTM_C, GLX_NL_OBS } glx_neural_layer;
+typedef enum glx_neural_select { GLX_SELECT_RANDOM = 0, GLX_SELECT_GRADIENT } glx_neural_select;
+
 typedef struct glx_config {
   char *name;
   int seed;
@@ -53,6 +65,18 @@ typedef struct glx_config {
   glc_reals force_direction; /* body frame (x forward, y left, z up); normalised */
   int force_foot;            /* GLE_FOOT_*: onset at its first touchdown at or after perturb_step */
   double force_delay;        /* s after that touchdown (rounded to policy steps) */
+  /* neural perturbation and ablation (neural.*) */
+  int neural_kind;           /* glx_neural_kind */
+  int neural_layer;          /* glx_neural_layer */
+  int neural_step;           /* first policy step changed */
+  int neural_steps;          /* set/offset/scale/zero: steps the change holds */
+  glc_reals neural_units;    /* unit indices (whole numbers) */
+  glc_reals neural_pcs;      /* 1-based PCs of the reference's /analysis/<layer>/pca */
+  double neural_value;
+  glc_reals neural_count;    /* ablate: numbers of units, a grid axis over the copies */
+  int neural_select;         /* glx_neural_select */
+  char *neural_reference;    /* a recording of the same policy: means, PCs, gradients */
+  double neural_fraction;    /* fraction of copies changed (lowest copy indices) */
   /* recording */
   glc_strings record;    /* layer names; empty = all */
   int layer_on[GLIO_NLAYERS];
@@ -66,6 +90,12 @@ typedef struct glx_config {
 
 /* The force-disturbance cell of a perturbed copy: magnitude (body weights) and duration (s). */
 void glx_force_cell(const glx_config *cfg, int copy, double *magnitude, double *duration);
+
+/* The ablation cell of a changed copy: how many units it ablates (neural.count). With force
+ * disturbances too, the two grids are crossed (force cells vary fastest). */
+int glx_neural_cell(const glx_config *cfg, int copy);
+/* 1 when copy is changed by the neural: block. */
+int glx_neural_on(const glx_config *cfg, int copy);
 
 /* The experiment keys (for --help). */
 const glc_key *glx_config_schema(size_t *n);

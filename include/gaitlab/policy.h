@@ -73,6 +73,23 @@ void glp_infer_ws_destroy_f(glp_infer_ws_f *ws);
 gl_err glp_step_f(const glp_layout *L, const float *tower_params, glp_infer_ws_f *ws, int B,
                   const float *x, float *h, float *c, glp_capture_f *capture, float *out);
 
+/* A change of the LSTM state inside a step (neural perturbation and ablation, run's
+ * neural: block). fn is called for each row after the cell update and before the action
+ * head reads h, with the row's new h and c ([128] each, writable) and its activated gates
+ * (i, f, g, o; [4][128]); row is the row index in the batch. When it changed c it returns
+ * nonzero and the step recomputes h = o * tanh(c), so that h and c stay one state (an
+ * unchanged unit gets the same bits back). What fn leaves is what the head, the capture
+ * and the next step see. */
+typedef struct glp_state_edit {
+  int (*fn)(void *ctx, int row, float *h, float *c, const float *gates);
+  void *ctx;
+} glp_state_edit;
+
+/* glp_step_f with an edit of the state (edit may be NULL: then exactly glp_step_f). */
+gl_err glp_step_edit_f(const glp_layout *L, const float *tower_params, glp_infer_ws_f *ws,
+                       int B, const float *x, float *h, float *c, glp_capture_f *capture,
+                       float *out, const glp_state_edit *edit);
+
 /* ---- sequences for training (BPTT), float and double builds of the same code ---- */
 typedef struct glp_seq_ws_f glp_seq_ws_f;
 typedef struct glp_seq_ws_d glp_seq_ws_d;

@@ -9,6 +9,8 @@
  *   /agents/{condition,copy,fell,fall_step,perturbed,complete,friction,warnings}  [agent]
  *   /agents/mean_velocity  [agent x 3] mean measured (u, v, r) over valid window samples
  *   /agents/rf_cycles      [agent] complete RF-foot cycles in the valid window
+ *   /agents/force_*        force disturbances only (glio_spec.force)
+ *   /agents/neural_count, neural_units [agent], [agent x width]: the neural: block only
  *   /recording/step        [step] int32 absolute policy step of each recorded row
  *   /recording/<layer>     [agent x step x dim] float32, chunked one agent per chunk;
  *                          samples at steps >= fall_step are NaN (invalid)
@@ -68,6 +70,10 @@ typedef struct glio_spec {
   double dt;                   /* s per policy step */
   const int *layer_on;         /* [GLIO_NLAYERS] */
   int force;                   /* force disturbances: /agents/force_* are written */
+  int neural_width;            /* > 0: /agents/neural_count and neural_units [agent x width] */
+  char neural_what[256];       /* what those columns hold (their description) */
+  const char *neural_kind;     /* attributes of /agents/neural_count: kind and first step */
+  int neural_step;
 } glio_spec;
 
 typedef struct glio_file glio_file;
@@ -84,6 +90,8 @@ typedef struct glio_agent_row {
                          in the valid window: the quick check that an agent walks */
   float force_magnitude, force_duration; /* force disturbance: body weights, s (0 = none) */
   int32_t force_onset_step;              /* -1 = not applied */
+  int32_t neural_count;                  /* units (or PCs) the neural: block changes; 0 none */
+  const int16_t *neural_units;           /* [neural_width], -1 padded (not owned) */
 } glio_agent_row;
 
 /* Collective. Create <spec->output>.partial with every dataset sized for the experiment. With

@@ -24,6 +24,7 @@ typedef enum glr_purpose {
   GLR_MINIBATCH = 9,   /* minibatch order in training */
   GLR_COMMAND_MODE = 10, /* training: heading controller or constant yaw rate, per env */
   GLR_DYNAMICS = 11,   /* dynamics: initial states of the fixed-point search (index = init) */
+  GLR_NEURAL = 12,     /* run: the units an ablation picks at random (index = agent) */
   GLR_TEST = 100       /* reserved for tests */
 } glr_purpose;
 

@@ -17,8 +17,9 @@
 struct glio_file {
   glh5_file h;                 /* the shared file and its collective transfer list */
   hid_t layer[GLIO_NLAYERS];   /* -1 when not recorded */
-  hid_t agents[13];            /* indexed by the A_* enum below (-1: not in this file) */
+  hid_t agents[15];            /* indexed by the A_* enum below (-1: not in this file) */
   int force;                   /* the force-disturbance columns exist */
+  int neural_width;            /* > 0: the neural columns exist */
   int nwin;
   int64_t nagents;
   int ncond;
@@ -26,21 +27,32 @@ struct glio_file {
   gl_lock lock;                /* rank 0: held on the output while it is written */
 };
 
-/* A_FMAG .. A_FON exist only in experiments with force disturbances (glio_spec.force). */
+/* A_FMAG .. A_FON exist only in experiments with force disturbances (glio_spec.force),
+ * A_NCNT and A_NUNIT only with a neural: block (glio_spec.neural_width). */
 enum { A_COND, A_COPY, A_FELL, A_FALL, A_PERT, A_DONE, A_FRIC, A_WARN, A_MVEL, A_CYC,
-       A_FMAG, A_FDUR, A_FON, A_N };
-_Static_assert(A_N == 13, "glio_file.agents has one slot per column");
+       A_FMAG, A_FDUR, A_FON, A_NCNT, A_NUNIT, A_N };
+_Static_assert(A_N == 15, "glio_file.agents has one slot per column");
 
-static int glio_agent_column_on_(const glio_file *f, int i) { return i < A_FMAG || f->force; }
+static int glio_agent_column_on_(const glio_file *f, int i) {
+  if (i >= A_NCNT) return f->neural_width > 0;
+  return i < A_FMAG || f->force;
+}
+
+/* Values per agent of column i (its second dimension; 1 = a 1-D column). */
+static int glio_agent_width_(const glio_file *f, int i) {
+  return i == A_MVEL ? 3 : i == A_NUNIT ? f->neural_width : 1;
+}
 
 static const char *const glio_agent_names_[A_N] = {
     "condition", "copy", "fell", "fall_step", "perturbed", "complete", "friction", "warnings",
-    "mean_velocity", "rf_cycles", "force_magnitude", "force_duration", "force_onset_step"};
+    "mean_velocity", "rf_cycles", "force_magnitude", "force_duration", "force_onset_step",
+    "neural_count", "neural_units"};
 
 static hid_t glio_agent_type_(int i) {
   switch (i) {
     case A_FELL: case A_PERT: case A_DONE: return H5T_NATIVE_INT8;
     case A_FRIC: case A_MVEL: case A_FMAG: case A_FDUR: return H5T_NATIVE_FLOAT;
+    case A_NUNIT: return H5T_NATIVE_INT16;
     default: return H5T_NATIVE_INT32;
   }
 }
@@ -200,14 +212,15 @@ done:
   return glh5_release(err, &g);
 }
 
-static gl_err glio_create_agents_(glio_file *f) {
+static gl_err glio_create_agents_(glio_file *f, const glio_spec *sp) {
   hid_t g;
   GL_CALL(glh5_group_create(f->h.id, "agents", &g));
   gl_err err = GL_OK;
   for (int i = 0; i < A_N; ++i) {
     if (!glio_agent_column_on_(f, i)) continue;
-    hsize_t dims[2] = {(hsize_t)f->nagents, 3};
-    GL_GOTO(err, glh5_create(g, glio_agent_names_[i], glio_agent_type_(i), i == A_MVEL ? 2 : 1,
+    const int w = glio_agent_width_(f, i);
+    hsize_t dims[2] = {(hsize_t)f->nagents, (hsize_t)w};
+    GL_GOTO(err, glh5_create(g, glio_agent_names_[i], glio_agent_type_(i), i == A_MVEL || i == A_NUNIT ? 2 : 1,
                              dims, NULL, &f->agents[i]), done);
   }
   GL_GOTO(err, glh5_attr_string(f->agents[A_FALL], "description", "policy step of the fall (base contact) or of non-finite state; -1 = none"), done);
@@ -220,6 +233,12 @@ static gl_err glio_create_agents_(glio_file *f) {
     GL_GOTO(err, glh5_attr_string(f->agents[A_FDUR], "units", "s"), done);
     GL_GOTO(err, glh5_attr_string(f->agents[A_FON], "description", "policy step whose physics the force starts in (the foot's touchdown + delay); -1 = never applied (no touchdown after perturbation.step, or fell before)"), done);
   }
+  if (f->neural_width > 0) {
+    GL_GOTO(err, glh5_attr_string(f->agents[A_NCNT], "description", sp->neural_what), done);
+    GL_GOTO(err, glh5_attr_string(f->agents[A_NCNT], "kind", sp->neural_kind), done);
+    GL_GOTO(err, glh5_attr_int(f->agents[A_NCNT], "step", sp->neural_step), done);
+    GL_GOTO(err, glh5_attr_string(f->agents[A_NUNIT], "description", "the units (or PCs) neural_count names, ascending; -1 pads the row"), done);
+  }
 done:
   return glh5_release(err, &g);
 }
@@ -231,7 +250,7 @@ static gl_err glio_create_(glio_file *f, const glio_spec *sp) {
   GL_CALL(gl_agree(f->h.comm, glio_write_root_attrs_(f, sp)));
   GL_CALL(gl_agree(f->h.comm, glio_write_conditions_(f, sp)));
   GL_CALL(gl_agree(f->h.comm, glio_create_layers_(f, sp)));
-  GL_CALL(gl_agree(f->h.comm, glio_create_agents_(f)));
+  GL_CALL(gl_agree(f->h.comm, glio_create_agents_(f, sp)));
   return gl_agree(f->h.comm, glh5_flush(f->h.id));
 }
 
@@ -254,9 +273,9 @@ static gl_err glio_reopen_datasets_(glio_file *f, const glio_spec *sp) {
   for (int i = 0; i < A_N; ++i) {
     if (!glio_agent_column_on_(f, i)) continue;
     char *path = NULL;
-    const hsize_t want[2] = {(hsize_t)f->nagents, 3};
+    const hsize_t want[2] = {(hsize_t)f->nagents, (hsize_t)glio_agent_width_(f, i)};
     GL_CALL(glh5_path_with("/agents/", glio_agent_names_[i], &path));
-    gl_err err = glh5_check(f->h.id, path, glio_agent_type_(i), i == A_MVEL ? 2 : 1, want, NULL);
+    gl_err err = glh5_check(f->h.id, path, glio_agent_type_(i), i == A_MVEL || i == A_NUNIT ? 2 : 1, want, NULL);
     if (!err) err = glh5_object_open(f->h.id, path, &f->agents[i]);
     free(path);
     GL_CALL(err);
@@ -340,6 +359,7 @@ gl_err glio_open(glio_file **out, const glio_spec *sp, int resume, MPI_Comm comm
   f->nwin = sp->record_stop - sp->record_start;
   f->nagents = sp->nagents;
   f->force = sp->force;
+  f->neural_width = sp->neural_width;
   f->ncond = sp->nconditions;
   int8_t *flags = NULL;
   GL_GOTO(err, glh5_path_with(sp->output, "", &f->final_path), fail);
@@ -364,7 +384,9 @@ fail:
 }
 
 /* The agent table's column i of rows [0, n), in the column's file type. */
-static void glio_agent_column_(int i, const glio_agent_row *rows, int64_t n, void *col) {
+static void glio_agent_column_(const glio_file *f, int i, const glio_agent_row *rows, int64_t n,
+                               void *col) {
+  const int w = f->neural_width;
   for (int64_t k = 0; k < n; ++k) {
     const glio_agent_row *r = &rows[k];
     switch (i) {
@@ -381,6 +403,8 @@ static void glio_agent_column_(int i, const glio_agent_row *rows, int64_t n, voi
       case A_FMAG: ((float *)col)[k] = r->force_magnitude; break;
       case A_FDUR: ((float *)col)[k] = r->force_duration; break;
       case A_FON: ((int32_t *)col)[k] = r->force_onset_step; break;
+      case A_NCNT: ((int32_t *)col)[k] = r->neural_count; break;
+      case A_NUNIT: memcpy((int16_t *)col + (size_t)w * k, r->neural_units, sizeof(int16_t) * (size_t)w); break;
     }
   }
 }
@@ -395,17 +419,18 @@ gl_err glio_write_block(glio_file *f, int64_t agent0, int64_t n, float *const *l
     if (err) return gl_name_enospc(gl_error_context(err, "writing /recording/%s", info[i].name), f->partial_path);
   }
   void *col = NULL;
-  GL_CALL(gl_calloc(&col, (size_t)(n ? n : 1), 3 * sizeof(float)));
+  const size_t width = f->neural_width > 6 ? (size_t)f->neural_width * sizeof(int16_t) : 3 * sizeof(float);
+  GL_CALL(gl_calloc(&col, (size_t)(n ? n : 1), width));
   gl_err err = GL_OK;
   for (int i = 0; i < A_N && !err; ++i) {
     /* The completion flags go last, after a flush of the data they vouch for. */
     if (i == A_DONE || f->agents[i] < 0) continue;
-    glio_agent_column_(i, rows, n, col);
+    glio_agent_column_(f, i, rows, n, col);
     err = gl_agree(f->h.comm, glh5_write_rows(f->agents[i], glio_agent_type_(i), a0, na, col, f->h.dxpl));
   }
   if (!err) err = gl_agree(f->h.comm, glh5_flush(f->h.id));
   if (!err) {
-    glio_agent_column_(A_DONE, rows, n, col);
+    glio_agent_column_(f, A_DONE, rows, n, col);
     err = gl_agree(f->h.comm, glh5_write_rows(f->agents[A_DONE], H5T_NATIVE_INT8, a0, na, col, f->h.dxpl));
   }
   if (!err) err = gl_agree(f->h.comm, glh5_flush(f->h.id));

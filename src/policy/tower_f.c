@@ -63,6 +63,12 @@ static void store_rows(int n, int dim, const float *src, float *dst) {
 
 gl_err glp_step_f(const glp_layout *L, const float *P, glp_infer_ws_f *w, int B,
                   const float *x, float *h, float *c, glp_capture_f *cap, float *out) {
+  return glp_step_edit_f(L, P, w, B, x, h, c, cap, out, NULL);
+}
+
+gl_err glp_step_edit_f(const glp_layout *L, const float *P, glp_infer_ws_f *w, int B,
+                       const float *x, float *h, float *c, glp_capture_f *cap, float *out,
+                       const glp_state_edit *edit) {
   if (!w || w->in != L->in || w->out != L->out)
     return gl_error(GL_ERR_INTERNAL, "glp_step_f: workspace was created for another layout");
   if (B < 0 || B > w->bmax)
@@ -86,6 +92,10 @@ gl_err glp_step_f(const glp_layout *L, const float *P, glp_infer_ws_f *w, int B,
     for (int b = 0; b < n; b++) {
       const size_t r = (size_t)b * H;
       lstm_cell_f(w->z + (size_t)b * G4, w->bsum, w->c + r, w->cn + r, NULL, w->hn + r);
+      if (edit && edit->fn(edit->ctx, r0 + b, w->hn + r, w->cn + r, w->z + (size_t)b * G4)) {
+        const float *o = w->z + (size_t)b * G4 + 3 * H;
+        for (int j = 0; j < H; j++) w->hn[r + j] = o[j] * tanh_e_f(w->cn[r + j]);
+      }
     }
     memset(w->hn + (size_t)n * H, 0, sizeof(float) * (size_t)(PAD - n) * H);
     gemm_nt_f(PAD, L->out, H, w->hn, P + L->Wo, 0, w->y);

@@ -467,6 +467,13 @@ static gl_err glrep_analysis_(const glrep_rd *r, glrep_file *g) {
   return err;
 }
 
+static int glrep_force_cmp2_(const void *a, const void *b) {
+  const double *x = a, *y = b;
+  for (int k = 0; k < 2; ++k)
+    if (x[k] != y[k]) return x[k] < y[k] ? -1 : 1;
+  return 0;
+}
+
 static int glrep_force_cmp_(const void *a, const void *b) {
   const double *x = a, *y = b;
   for (int k = 0; k < 3; ++k)
@@ -525,6 +532,72 @@ static gl_err glrep_force_(const glrep_rd *r, glrep_file *g) {
   return err;
 }
 
+/* The agents of an experiment with a neural: block, counted per (condition, units changed):
+ * falls, tracking error and RF cycles of those standing, and for a transient change (not
+ * ablate) the recovery after it. */
+static gl_err glrep_neural_(const glrep_rd *r, glrep_file *g) {
+  int has;
+  GL_CALL(glh5_exists(r->f, "/agents/neural_count", &has));
+  if (!has) return GL_OK;
+  hid_t d;
+  GL_CALL(glh5_object_open(r->f, "/agents/neural_count", &d));
+  gl_err err = glh5_attr_read_string(d, "kind", &g->neural_kind);
+  if (!err) err = glh5_attr_read_int(d, "step", &g->neural_step);
+  GL_CALL(glh5_release(err, &d));
+  static const char *const obj[5] = {"/agents/condition", "/agents/neural_count", "/agents/fell",
+                                     "/agents/rf_cycles", "/agents/mean_velocity"};
+  double *col[5] = {NULL};
+  hsize_t dims[2], n = 0;
+  for (int k = 0; k < 5 && !err; ++k) {
+    err = glrep_read_(r, obj[k], k == 4 ? 2 : 1, &col[k], dims);
+    if (!err && k == 0) n = dims[0];
+    if (!err && (dims[0] != n || (k == 4 && dims[1] != 3)))
+      err = gl_error(GL_ERR_INPUT, "'%s': HDF5 object %s has shape [%llu]%s, expected [%llu]%s", r->path, obj[k],
+                     (unsigned long long)dims[0], k == 4 ? "[?]" : "", (unsigned long long)n, k == 4 ? "[3]" : "");
+  }
+  if (!err) err = GL_ALLOC(g->neural, (size_t)(n ? n : 1) * GLREP_NEURAL_NCOL);
+  const int transient = g->neural_kind && strcmp(g->neural_kind, "ablate") != 0;
+  for (hsize_t a = 0; a < n && !err; ++a) {
+    const double key[2] = {col[0][a], col[1][a]};
+    const int k = (int)key[0];
+    if (k < 0 || k >= g->ncond) {
+      err = gl_error(GL_ERR_INPUT, "'%s': /agents/condition[%llu] = %d is not a condition (0..%d)", r->path, (unsigned long long)a, k, g->ncond - 1);
+      break;
+    }
+    int c = 0;
+    while (c < g->nneural && glrep_force_cmp2_(g->neural + (size_t)c * GLREP_NEURAL_NCOL, key) != 0) ++c;
+    double *cell = g->neural + (size_t)c * GLREP_NEURAL_NCOL;
+    if (c == g->nneural) {
+      memset(cell, 0, GLREP_NEURAL_NCOL * sizeof *cell);
+      memcpy(cell, key, sizeof key);
+      g->nneural++;
+    }
+    cell[GLREP_NC_AGENTS] += 1;
+    if (col[2][a] > 0) {
+      cell[GLREP_NC_FELL] += 1;
+      continue;
+    }
+    const double *mv = col[4] + 3 * a;
+    cell[GLREP_NC_STANDING] += 1;
+    cell[GLREP_NC_EU] += fabs(mv[0] - g->u[k]);
+    cell[GLREP_NC_EV] += fabs(mv[1] - g->v[k]);
+    cell[GLREP_NC_ER] += fabs(mv[2] - g->r[k]);
+    cell[GLREP_NC_RF] += col[3][a];
+    if (transient && key[1] > 0 && g->has_analysis) {
+      glrep_pushm m;
+      err = glrep_recovery_measure(g, GLREP_RECOVERY_LAYER, (int)a, k, (int)g->neural_step, &m);
+      if (!err && m.measured) {
+        cell[GLREP_NC_MEASURED] += 1;
+        cell[GLREP_NC_RECOVERED] += m.recovered;
+        cell[GLREP_NC_CYCLES] += m.recovered ? m.cycles : 0;
+      }
+    }
+  }
+  if (!err) qsort(g->neural, (size_t)g->nneural, GLREP_NEURAL_NCOL * sizeof(double), glrep_force_cmp2_);
+  for (int k = 0; k < 5; ++k) free(col[k]);
+  return err;
+}
+
 static char *glrep_stem_(const char *path) {
   const char *b = strrchr(path, '/');
   b = b ? b + 1 : path;
@@ -563,6 +636,7 @@ gl_err glrep_load(const char *path, glrep_file **out) {
   GL_GOTO(err, glrep_analysis_(&r, g), done);
   /* after the analysis: the recovery measure reads its cycle averages and PCs */
   GL_GOTO(err, glrep_force_(&r, g), done);
+  GL_GOTO(err, glrep_neural_(&r, g), done);
 done:
   err = glh5_release(err, &r.f);
   if (err) glrep_destroy(g);
@@ -598,6 +672,8 @@ void glrep_destroy(glrep_file *f) {
   }
   free(f->pop);
   free(f->force);
+  free(f->neural);
+  free(f->neural_kind);
   if (f->colname)
     for (int c = 0; c < f->ncol; ++c) free(f->colname[c]);
   free(f->colname);

@@ -70,7 +70,19 @@ struct glrep_file {
    * the disturbed agents, sorted; NULL when the file has none */
   int nforce;
   double *force; /* [nforce][GLREP_FORCE_NCOL] */
+  /* the neural: block (/agents/neural_*): one cell per (condition, units changed), sorted;
+   * NULL when the file has none */
+  int nneural;
+  double *neural; /* [nneural][GLREP_NEURAL_NCOL] */
+  char *neural_kind; /* the block's kind (attribute of /agents/neural_count) */
+  long long neural_step;
 };
+/* Per cell: agents, falls, the standing agents and their summed |measured - commanded|
+ * (u, v, r) and RF cycles; of the standing agents of a transient change, how many C4's
+ * recovery measure could judge, how many returned, and their summed cycles. */
+enum { GLREP_NC_COND, GLREP_NC_COUNT, GLREP_NC_AGENTS, GLREP_NC_FELL, GLREP_NC_STANDING,
+       GLREP_NC_EU, GLREP_NC_EV, GLREP_NC_ER, GLREP_NC_RF, GLREP_NC_MEASURED, GLREP_NC_RECOVERED,
+       GLREP_NC_CYCLES, GLREP_NEURAL_NCOL };
 /* Per cell: trials, trials whose force was applied, falls among those; of the applied trials
  * that did not fall, how many C4's recovery measure could judge (a complete cycle after the
  * onset, the layer analysed), how many returned within tolerance, and their summed cycles. */

@@ -190,6 +190,58 @@ static void glrep_force_text_(const glrep_set *s, FILE *o) {
   }
 }
 
+static int glrep_same_neural_cells_(const glrep_set *s) {
+  for (int i = 1; i < s->n; ++i) {
+    if (s->f[i]->nneural != s->f[0]->nneural) return 0;
+    for (int c = 0; c < s->f[0]->nneural; ++c)
+      for (int k = 0; k < 2; ++k)
+        if (s->f[i]->neural[c * GLREP_NEURAL_NCOL + k] != s->f[0]->neural[c * GLREP_NEURAL_NCOL + k]) return 0;
+  }
+  return 1;
+}
+
+/* Per neural cell, a rate over its agents or a mean over its standing agents (ix.b: the
+ * column; ix.b < 0: the fall rate; GLREP_NC_RECOVERED: the recovered share). */
+static double glrep_g_neural_(const glrep_file *f, glrep_ix ix) {
+  const double *c = f->neural + (size_t)ix.a * GLREP_NEURAL_NCOL;
+  if (ix.b < 0) return c[GLREP_NC_AGENTS] > 0 ? 100.0 * c[GLREP_NC_FELL] / c[GLREP_NC_AGENTS] : NAN;
+  if (ix.b == GLREP_NC_RECOVERED)
+    return c[GLREP_NC_MEASURED] > 0 ? 100.0 * c[GLREP_NC_RECOVERED] / c[GLREP_NC_MEASURED] : NAN;
+  if (ix.b == GLREP_NC_CYCLES)
+    return c[GLREP_NC_RECOVERED] > 0 ? c[GLREP_NC_CYCLES] / c[GLREP_NC_RECOVERED] : NAN;
+  return c[GLREP_NC_STANDING] > 0 ? c[ix.b] / c[GLREP_NC_STANDING] : NAN;
+}
+
+/* The ablation curve (or the effect of a transient change): per (condition, units changed),
+ * fall rate, tracking error and RF cycles; across files, mean ± sd of the files' values. */
+static void glrep_neural_text_(const glrep_set *s, FILE *o) {
+  const glrep_file *f = s->f[0];
+  if (f->nneural == 0) return;
+  if (!glrep_same_neural_cells_(s)) {
+    fprintf(o, "\nneural perturbation: the files have different cells; left out\n");
+    return;
+  }
+  const char *kind = f->neural_kind ? f->neural_kind : "?";
+  fprintf(o, "\nneural perturbation (/agents/neural_*; %s from policy step %lld; units = units or PCs\n"
+             "changed, 0 = unchanged; |e_u| |e_v| |e_r| = mean |measured - commanded| of the standing\n"
+             "agents, m/s, m/s, rad/s; recovered_%% as for force disturbances, transient changes only):\n"
+             "  %-6s %4s %5s %6s  %*s %*s %*s %*s %*s %*s %*s\n",
+          kind, f->neural_step, "kind", "cond", "units", "agents", glrep_w_(s, 11), "fall_rate_%",
+          glrep_w_(s, 7), "|e_u|", glrep_w_(s, 7), "|e_v|", glrep_w_(s, 7), "|e_r|", glrep_w_(s, 9),
+          "rf_cycles", glrep_w_(s, 11), "recovered_%", glrep_w_(s, 7), "cycles");
+  static const int cols[7] = {-1, GLREP_NC_EU, GLREP_NC_EV, GLREP_NC_ER, GLREP_NC_RF, GLREP_NC_RECOVERED, GLREP_NC_CYCLES};
+  static const int width[7] = {11, 7, 7, 7, 9, 11, 7}, dec[7] = {2, 3, 3, 3, 1, 1, 2};
+  for (int c = 0; c < f->nneural; ++c) {
+    const double *x = f->neural + (size_t)c * GLREP_NEURAL_NCOL;
+    fprintf(o, "  %-6s %4.0f %5.0f %6.0f ", kind, x[GLREP_NC_COND], x[GLREP_NC_COUNT], x[GLREP_NC_AGENTS]);
+    for (int k = 0; k < 7; ++k) {
+      char b[80];
+      fprintf(o, " %*s", glrep_w_(s, width[k]), glrep_cell_(b, sizeof b, s, glrep_g_neural_, (glrep_ix){NULL, c, cols[k]}, dec[k]));
+    }
+    fprintf(o, "\n");
+  }
+}
+
 static void glrep_cycles_text_(const glrep_set *s, FILE *o) {
   const glrep_file *f = s->f[0];
   if (!s->same_conditions) return;
@@ -312,6 +364,7 @@ gl_err glrep_write_text(const glrep_file *f, FILE *o) {
   glrep_provenance_text_(f, o);
   glrep_tracking_text_(&s, o);
   glrep_force_text_(&s, o);
+  glrep_neural_text_(&s, o);
   if (!f->has_analysis) fprintf(o, "\nanalysis: absent (run `gaitlab analyze %s` first)\n", f->path);
   else glrep_analysis_text_(&s, o);
   fprintf(o, "\n");
@@ -327,6 +380,7 @@ gl_err glrep_write_text_across(const glrep_file *const *f, int n, FILE *o) {
   }
   glrep_tracking_text_(&s, o);
   glrep_force_text_(&s, o);
+  glrep_neural_text_(&s, o);
   /* the layout (conditions, populations) is the first analysed file's */
   int first = -1;
   for (int i = 0; i < n && first < 0; ++i)

@@ -9,8 +9,12 @@
 
 #include "gaitlab/core.h"
 #include "gaitlab/experiment.h"
+#include "gaitlab/policy.h"
 
 static const char *const glx_perturb_kinds_[] = {"none", "velocity", "force", NULL};
+static const char *const glx_neural_kinds_[] = {"none", "set", "offset", "scale", "zero", "ablate", NULL};
+static const char *const glx_neural_layers_[] = {"lstm_h", "lstm_c", "obs", NULL};
+static const char *const glx_neural_selects_[] = {"random", "gradient", NULL};
 /* GLE_FOOT_* order */
 static const char *const glx_feet_[] = {"LF", "RF", "LH", "RH", NULL};
 
@@ -54,6 +58,18 @@ static const glc_key glx_schema_[] = {
     K("perturbation.direction", GLC_REALS, force_direction, -1e6, 1e6, 0, NULL, "force: direction in the body frame [x forward, y left, z up] (normalised; default [0, 1, 0])"),
     K("perturbation.foot", GLC_ENUM, force_foot, 0, 0, 0, glx_feet_, "force: the foot whose first touchdown at or after perturbation.step starts the delay (RF)"),
     K("perturbation.delay", GLC_REAL, force_delay, 0, 10, 0, NULL, "force: s from that touchdown to the onset (rounded to policy steps)"),
+    K("neural", GLC_SECTION, name, 0, 0, 0, NULL, "neural perturbation or ablation of the actor (docs/dynamics.md)"),
+    K("neural.kind", GLC_ENUM, neural_kind, 0, 0, 0, glx_neural_kinds_, "none; set, offset, scale or zero units or PC directions for neural.steps steps; ablate units to the reference's mean from neural.step on"),
+    K("neural.layer", GLC_ENUM, neural_layer, 0, 0, 0, glx_neural_layers_, "the actor state changed: lstm_h, lstm_c (h follows as o tanh c) or obs (the observation, before the normaliser)"),
+    K("neural.step", GLC_INT, neural_step, 0, 1000000, 0, NULL, "first policy step changed"),
+    K("neural.steps", GLC_INT, neural_steps, 1, 1000000, 0, NULL, "set/offset/scale/zero: policy steps the change holds (1)"),
+    K("neural.units", GLC_REALS, neural_units, 0, 1000, 0, NULL, "set/offset/scale/zero: unit indices (0-based)"),
+    K("neural.pcs", GLC_REALS, neural_pcs, 1, 1000, 0, NULL, "set/offset/scale/zero: PC directions (1-based) of the reference's /analysis/<layer>/pca (normalization none)"),
+    K("neural.value", GLC_REAL, neural_value, -1e6, 1e6, 0, NULL, "set: the value; offset: the amount; scale: the factor (layer units; PCs: score units)"),
+    K("neural.count", GLC_REALS, neural_count, 0, 1000, 0, NULL, "ablate: numbers of units ablated; a grid axis over the changed copies"),
+    K("neural.select", GLC_ENUM, neural_select, 0, 0, 0, glx_neural_selects_, "ablate: which units: random (per agent, from its global index) or gradient (largest mean |d action / d unit| over the reference, the same for every agent)"),
+    K("neural.reference", GLC_STRING, neural_reference, 0, 0, 0, NULL, "a recording of the same policy: the means (ablate), the PCs (pcs), the samples of the gradient ranking"),
+    K("neural.fraction", GLC_REAL, neural_fraction, 0, 1, 0, NULL, "fraction of copies changed (lowest copy indices; 1)"),
     K("record", GLC_STRINGS, record, 0, 0, 0, glio_layer_names, "layers to record (default: all)"),
     K("analysis", GLC_ANY, name, 0, 0, 0, NULL, "analysis block (see gaitlab analyze --help)"),
 };
@@ -76,6 +92,9 @@ static void glx_defaults(glx_config *c) {
   c->perturb_step = 600;
   c->perturb_fraction = 1.0;
   c->force_foot = GLE_FOOT_RF;
+  c->neural_step = 600;
+  c->neural_steps = 1;
+  c->neural_fraction = 1.0;
 }
 
 static gl_err glx_set_default_string(char **field, const char *value) {
@@ -178,6 +197,82 @@ static gl_err glx_check_force(const glc_doc *doc, glx_config *c) {
   return GL_OK;
 }
 
+int glx_neural_on(const glx_config *c, int copy) {
+  return c->neural_kind != GLX_NEURAL_NONE && copy < (int)lround(c->neural_fraction * c->copies);
+}
+
+int glx_neural_cell(const glx_config *c, int copy) {
+  if (c->neural_kind != GLX_NEURAL_ABLATE || c->neural_count.n == 0) return 0;
+  const int fcells = c->perturb_kind == GLX_PERTURB_FORCE ? c->force_magnitude.n * c->force_duration.n : 1;
+  return (int)c->neural_count.v[(copy / fcells) % c->neural_count.n];
+}
+
+/* A list key of whole numbers, each below `dim`. */
+static gl_err glx_check_indices(const glc_doc *doc, const char *key, const glc_reals *r, int lo,
+                                int hi) {
+  char mark[512];
+  for (int i = 0; i < r->n; ++i)
+    if (r->v[i] != floor(r->v[i]) || r->v[i] < lo || r->v[i] > hi)
+      return gl_error(GL_ERR_INPUT, "%s: %s: %g is not allowed; allowed: whole numbers %d..%d",
+                      glc_doc_mark(doc, key, mark, sizeof mark), key, r->v[i], lo, hi);
+  return GL_OK;
+}
+
+/* The neural: block's keys fit its kind: what the kind does not use is refused (it would be
+ * ignored), what it needs is there, and whole cells of copies. */
+static gl_err glx_check_neural(const glc_doc *doc, glx_config *c) {
+  char mark[512];
+  static const char *const keys[] = {"neural.layer", "neural.step", "neural.steps", "neural.units",
+                                     "neural.pcs", "neural.value", "neural.count", "neural.select",
+                                     "neural.reference", "neural.fraction"};
+  const int k = c->neural_kind, ablate = k == GLX_NEURAL_ABLATE;
+  for (size_t i = 0; i < sizeof keys / sizeof *keys; ++i) {
+    const char *key = keys[i];
+    if (!glc_doc_has(doc, key)) continue;
+    const int unused = k == GLX_NEURAL_NONE ||
+                       (ablate && (!strcmp(key, "neural.units") || !strcmp(key, "neural.pcs") ||
+                                   !strcmp(key, "neural.value") || !strcmp(key, "neural.steps"))) ||
+                       (!ablate && (!strcmp(key, "neural.count") || !strcmp(key, "neural.select"))) ||
+                       (k == GLX_NEURAL_ZERO && !strcmp(key, "neural.value"));
+    if (unused)
+      return gl_error(GL_ERR_INPUT, "%s: %s does not apply to neural.kind: %s",
+                      glc_doc_mark(doc, key, mark, sizeof mark), key, glx_neural_kinds_[k]);
+  }
+  if (k == GLX_NEURAL_NONE) return GL_OK;
+  const int dim = c->neural_layer == GLX_NL_OBS ? glio_layer_table()[GLIO_OBS].dim : GLP_LSTM;
+  if (ablate) {
+    if (c->neural_count.n == 0)
+      return gl_error(GL_ERR_INPUT, "%s: neural.kind: ablate needs neural.count (a list of unit counts)",
+                      glc_doc_mark(doc, "neural.kind", mark, sizeof mark));
+    GL_CALL(glx_check_indices(doc, "neural.count", &c->neural_count, 0, dim));
+  } else {
+    if ((c->neural_units.n > 0) == (c->neural_pcs.n > 0))
+      return gl_error(GL_ERR_INPUT, "%s: neural.kind: %s needs one of neural.units and neural.pcs (a list)",
+                      glc_doc_mark(doc, "neural.kind", mark, sizeof mark), glx_neural_kinds_[k]);
+    if (k != GLX_NEURAL_ZERO && !glc_doc_has(doc, "neural.value"))
+      return gl_error(GL_ERR_INPUT, "%s: neural.kind: %s needs neural.value",
+                      glc_doc_mark(doc, "neural.kind", mark, sizeof mark), glx_neural_kinds_[k]);
+    GL_CALL(glx_check_indices(doc, "neural.units", &c->neural_units, 0, dim - 1));
+    GL_CALL(glx_check_indices(doc, "neural.pcs", &c->neural_pcs, 1, dim));
+  }
+  if (c->neural_step >= c->task.episode_steps)
+    return gl_error(GL_ERR_INPUT, "%s: neural.step: %d is not inside the episode; allowed: 0 <= step < %d",
+                    glc_doc_mark(doc, "neural.step", mark, sizeof mark), c->neural_step, c->task.episode_steps);
+  const int needs_ref = ablate || c->neural_pcs.n > 0;
+  if (needs_ref && !c->neural_reference)
+    return gl_error(GL_ERR_INPUT, "%s: neural.kind: %s needs neural.reference (a recording of the same policy%s)",
+                    glc_doc_mark(doc, "neural.kind", mark, sizeof mark), glx_neural_kinds_[k],
+                    ablate ? ": the means" : ", analysed with analysis.normalize: none: the PCs");
+  const int fcells = c->perturb_kind == GLX_PERTURB_FORCE ? c->force_magnitude.n * c->force_duration.n : 1;
+  const int cells = fcells * (ablate ? c->neural_count.n : 1);
+  const int changed = (int)lround(c->neural_fraction * c->copies);
+  if (cells > 1 && changed % cells != 0)
+    return gl_error(GL_ERR_INPUT, "%s: conditions.copies: %d changed copies do not fill the %d cells of neural.count%s evenly; allowed: a multiple of %d (times neural.fraction)",
+                    glc_doc_mark(doc, "conditions.copies", mark, sizeof mark), changed, cells,
+                    fcells > 1 ? " x the force grid" : "", cells);
+  return GL_OK;
+}
+
 static gl_err glx_check_relations(const glc_doc *doc, glx_config *c) {
   char mark[512];
   if (c->record_stop <= c->record_start)
@@ -192,6 +287,7 @@ static gl_err glx_check_relations(const glc_doc *doc, glx_config *c) {
     return gl_error(GL_ERR_INPUT, "%s: perturbation.step: %d is not inside the episode; allowed: 0 <= step < %s = %d",
                     glc_doc_mark(doc, "perturbation.step", mark, sizeof mark), c->perturb_step, steps_key, steps);
   GL_CALL(glx_check_force(doc, c));
+  GL_CALL(glx_check_neural(doc, c));
   if (strcmp(c->policy, "random") != 0) {
     char path[4096];
     if (glx_policy_path(c->policy, path, sizeof path) != GL_OK) {

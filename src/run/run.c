@@ -22,6 +22,7 @@
 #include "gaitlab/policy.h"
 #include "gaitlab/recording.h"
 #include "gaitlab/rng.h"
+#include "run/run_internal.h"
 
 /* Everything one group needs, allocated once per run and reused. */
 typedef struct glx_group {
@@ -41,6 +42,9 @@ typedef struct glx_group {
   int *rf_liftoffs;        /* [W] lift-offs seen in the window */
   int *f_contact;          /* [W] force disturbances: the foot in contact at the previous step */
   int *f_onset;            /* [W] policy step the force starts in; -1 not yet known */
+  const glx_neural *neural; /* the neural: block (not owned) */
+  int16_t *n_units;        /* [W][neural->width] units (or PCs) each row changes */
+  int *n_count;            /* [W] how many */
   /* where this rank's time goes (s): physics (observe + step), inference (normaliser +
    * actor), copying samples into the recording buffers; the run's own profile */
   double t_phys, t_net, t_rec;
@@ -69,11 +73,14 @@ static void glx_group_free(glx_group *g) {
   free(g->rf_liftoffs);
   free(g->f_contact);
   free(g->f_onset);
+  free(g->n_units);
+  free(g->n_count);
   memset(g, 0, sizeof *g);
 }
 
 /* Keep in step with glx_memory_need_. */
-static gl_err glx_group_alloc(glx_group *g, const glx_config *cfg, int actor_in) {
+static gl_err glx_group_alloc(glx_group *g, const glx_config *cfg, int actor_in,
+                              const glx_neural *neural) {
   const glio_layer_info *info = glio_layer_table();
   int W = cfg->batch;
   memset(g, 0, sizeof *g);
@@ -100,6 +107,9 @@ static gl_err glx_group_alloc(glx_group *g, const glx_config *cfg, int actor_in)
   GL_CALL(GL_ALLOC(g->rf_liftoffs, W));
   GL_CALL(GL_ALLOC(g->f_contact, W));
   GL_CALL(GL_ALLOC(g->f_onset, W));
+  g->neural = neural;
+  GL_CALL(GL_ALLOC(g->n_units, (size_t)W * (neural->width > 0 ? neural->width : 1)));
+  GL_CALL(GL_ALLOC(g->n_count, W));
   return GL_OK;
 }
 
@@ -288,6 +298,10 @@ static gl_err glx_group_begin(const glx_config *cfg, const gle_env *env, glx_gro
     g->f_contact[i] = -1;
     g->f_onset[i] = -1;
     r->force_onset_step = -1;
+    int16_t *units = g->n_units + (size_t)i * (g->neural->width > 0 ? g->neural->width : 1);
+    g->n_count[i] = glx_neural_units(cfg, g->neural, a, copy, units);
+    r->neural_count = g->n_count[i];
+    r->neural_units = units;
     if (cfg->perturb_kind == GLX_PERTURB_FORCE && r->perturbed) {
       double mag, dur;
       glx_force_cell(cfg, copy, &mag, &dur);
@@ -350,6 +364,25 @@ static void glx_group_finish(glx_group *g, int lo, int hi) {
   }
 }
 
+/* The neural: block's change of an LSTM state, called by the policy inside the step. */
+static int glx_neural_edit_(void *ctx, int row, float *h, float *c, const float *gates) {
+  const glx_group *g = ctx;
+  (void)gates;
+  if (!g->alive[row] || g->n_count[row] == 0) return 0;
+  const int w = g->neural->width;
+  const int is_c = g->neural->layer == GLX_NL_LSTM_C;
+  glx_neural_apply(g->neural, g->n_units + (size_t)row * w, g->n_count[row], is_c ? c : h);
+  return is_c;
+}
+
+/* The neural: block's change of the observation rows [lo, hi), before the normaliser. */
+static void glx_neural_obs_(glx_group *g, int lo, int hi) {
+  const int w = g->neural->width;
+  for (int i = lo; i < hi; ++i)
+    if (g->alive[i] && g->n_count[i])
+      glx_neural_apply(g->neural, g->n_units + (size_t)i * w, g->n_count[i], g->obs_raw + (size_t)i * GLE_OBS_FULL);
+}
+
 /* Simulate rows [lo, hi) of group gi (global agents gi*W + row). */
 static gl_err glx_simulate_group(const glx_config *cfg, const gle_env *env, const glp_policy *pol,
                                  glp_infer_ws_f *ws, glx_group *g, int64_t gi, int lo, int hi,
@@ -363,9 +396,13 @@ static gl_err glx_simulate_group(const glx_config *cfg, const gle_env *env, cons
     for (int i = lo; i < hi; ++i)
       if (g->alive[i]) GL_CALL(gle_agent_observe(g->agent[i], g->obs_raw + (size_t)i * GLE_OBS_FULL));
     double w1 = gl_wtime();
+    const int neural = glx_neural_active(cfg, t);
+    if (neural && g->neural->layer == GLX_NL_OBS) glx_neural_obs_(g, lo, hi);
     glp_norm_apply(&pol->norm, W, g->obs_raw, GLE_OBS_FULL, g->obs_norm, ain);
-    GL_CALL(glp_step_f(&pol->actor, pol->params + pol->off_actor, ws, W, g->obs_norm, g->h, g->c,
-                       &g->cap, g->mu));
+    const glp_state_edit edit = {glx_neural_edit_, g};
+    GL_CALL(glp_step_edit_f(&pol->actor, pol->params + pol->off_actor, ws, W, g->obs_norm, g->h,
+                            g->c, &g->cap, g->mu,
+                            neural && g->neural->layer != GLX_NL_OBS ? &edit : NULL));
     double w2 = gl_wtime();
     g->t_phys += w1 - w0;
     g->t_net += w2 - w1;
@@ -470,6 +507,20 @@ static void glx_recording_spec(const glx_config *cfg, glio_spec *sp) {
   sp->force = cfg->perturb_kind == GLX_PERTURB_FORCE;
 }
 
+/* What the recording says of the neural: block (the columns exist only with one). */
+static void glx_recording_neural(const glx_config *cfg, const glx_neural *n, glio_spec *sp) {
+  static const char *const kinds[] = {"none", "set", "offset", "scale", "zero", "ablate"};
+  static const char *const layers[] = {"lstm_h", "lstm_c", "obs"};
+  sp->neural_width = cfg->neural_kind != GLX_NEURAL_NONE ? n->width : 0;
+  sp->neural_kind = kinds[cfg->neural_kind];
+  sp->neural_step = cfg->neural_step;
+  snprintf(sp->neural_what, sizeof sp->neural_what,
+           "neural.kind %s of %s %s, from policy step %d%s",
+           kinds[cfg->neural_kind], layers[cfg->neural_layer],
+           n->ndir ? "PC directions (1-based PC numbers)" : "units (0-based)", cfg->neural_step,
+           cfg->neural_kind == GLX_NEURAL_ABLATE ? " on (to the reference's mean)" : "");
+}
+
 /* One run's state: created by glx_runner_open, released by glx_runner_close. */
 typedef struct glx_runner {
   const glx_config *cfg;
@@ -479,6 +530,7 @@ typedef struct glx_runner {
   gle_env *env;
   glio_file *file;
   glp_infer_ws_f *ws;
+  glx_neural neural;         /* the neural: block, identical on every rank */
   int8_t *done;              /* [nagents] complete (from the .partial on resume) */
   glx_group g;
   int64_t a0, a1;            /* this rank's agents [a0, a1) */
@@ -501,7 +553,8 @@ static gl_err glx_runner_build(glx_runner *R) {
   glx_memory_need_(R->cfg, R->env, &resident, &allocated, what, sizeof what);
   GL_CALL(gl_memory_check(R->comm, resident, allocated, what));
   R->mem_planned = resident;
-  GL_CALL(gl_agree(R->comm, glx_group_alloc(&R->g, R->cfg, R->pol->actor_in)));
+  GL_CALL(glx_neural_prepare(R->cfg, R->pol, R->comm, &R->neural));
+  GL_CALL(gl_agree(R->comm, glx_group_alloc(&R->g, R->cfg, R->pol->actor_in, &R->neural)));
   return gl_agree(R->comm, glp_infer_ws_create_f(&R->ws, &R->pol->actor, R->g.W));
 }
 
@@ -614,6 +667,7 @@ static void glx_runner_close(glx_runner *R) {
   if (R->file) glio_abort(R->file);
   free(R->done);
   glx_group_free(&R->g);
+  glx_neural_free(&R->neural);
   glp_infer_ws_destroy_f(R->ws);
   gle_env_destroy(R->env);
   glp_policy_destroy(R->pol);
@@ -640,6 +694,7 @@ gl_err glx_run(const glx_config *cfg, int resume, int quiet, MPI_Comm comm) {
   }
   glio_spec spec;
   glx_recording_spec(cfg, &spec);
+  glx_recording_neural(cfg, &R.neural, &spec);
   GL_GOTO(err, glio_open(&R.file, &spec, resume, comm, &R.done), out);
   GL_GOTO(err, glx_runner_plan(&R), out);
   GL_GOTO(err, glx_runner_blocks(&R), out);
