@@ -518,7 +518,9 @@ static void glx_recording_neural(const glx_config *cfg, const glx_neural *n, gli
            "neural.kind %s of %s %s, from policy step %d%s",
            kinds[cfg->neural_kind], layers[cfg->neural_layer],
            n->ndir ? "PC directions (1-based PC numbers)" : "units (0-based)", cfg->neural_step,
-           cfg->neural_kind == GLX_NEURAL_ABLATE ? " on (to the reference's mean)" : "");
+           cfg->neural_kind != GLX_NEURAL_ABLATE ? ""
+           : cfg->neural_select == GLX_SELECT_GRADIENT ? " on, to the reference's mean, ranked by gradient"
+                                                       : " on, to the reference's mean, at random per agent");
 }
 
 /* One run's state: created by glx_runner_open, released by glx_runner_close. */

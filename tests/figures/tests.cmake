@@ -37,3 +37,8 @@ set_tests_properties(figures_synthetic PROPERTIES
 gaitlab_script_test(NAME e2e_reproduce_paper SCRIPT ${GAITLAB_TEST_DIR}/reproduce.sh TIMEOUT 900
   LABELS figures)
 set_property(TEST e2e_reproduce_paper APPEND PROPERTY ENVIRONMENT "GAITLAB_PYTHON=${GAITLAB_PYTHON}")
+
+# tools/dynamics_figures.py on small real runs (force sweep, ablation, fixed points).
+gaitlab_script_test(NAME figures_dynamics SCRIPT ${GAITLAB_TEST_DIR}/dynamics.sh TIMEOUT 300
+  LABELS figures)
+set_property(TEST figures_dynamics APPEND PROPERTY ENVIRONMENT "GAITLAB_PYTHON=${GAITLAB_PYTHON}")
