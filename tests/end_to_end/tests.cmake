@@ -9,6 +9,8 @@ gaitlab_script_test(NAME e2e_determinism SCRIPT ${GAITLAB_TEST_DIR}/determinism.
 gaitlab_script_test(NAME e2e_walking SCRIPT ${GAITLAB_TEST_DIR}/walking.sh TIMEOUT 300)
 gaitlab_script_test(NAME e2e_acceptance SCRIPT ${GAITLAB_TEST_DIR}/acceptance.sh TIMEOUT 600)
 gaitlab_script_test(NAME e2e_kill_resume SCRIPT ${GAITLAB_TEST_DIR}/kill_resume.sh TIMEOUT 900)
+# SIGTERM during `gaitlab analyze`: exit 75, the previous analysis intact, a rerun completes.
+gaitlab_script_test(NAME e2e_analyze_signal SCRIPT ${GAITLAB_TEST_DIR}/analyze_signal.sh TIMEOUT 300)
 gaitlab_script_test(NAME e2e_faults SCRIPT ${GAITLAB_TEST_DIR}/faults.sh TIMEOUT 600)
 gaitlab_script_test(NAME e2e_output_paths SCRIPT ${GAITLAB_TEST_DIR}/output_paths.sh TIMEOUT 300)
 gaitlab_script_test(NAME e2e_disk_full SCRIPT ${GAITLAB_TEST_DIR}/disk_full.sh TIMEOUT 300)
@@ -16,5 +18,5 @@ gaitlab_script_test(NAME e2e_memory SCRIPT ${GAITLAB_TEST_DIR}/memory.sh TIMEOUT
 gaitlab_script_test(NAME e2e_integrity SCRIPT ${GAITLAB_TEST_DIR}/integrity.sh TIMEOUT 300)
 # A private single-node SLURM (munged, slurmctld, slurmd) running slurm/*.sbatch as documented.
 gaitlab_script_test(NAME e2e_slurm SCRIPT ${GAITLAB_TEST_DIR}/slurm.sh TIMEOUT 900)
-set_property(TEST e2e_determinism e2e_walking e2e_acceptance e2e_kill_resume e2e_faults e2e_output_paths e2e_disk_full e2e_memory e2e_integrity e2e_slurm
+set_property(TEST e2e_determinism e2e_walking e2e_acceptance e2e_kill_resume e2e_analyze_signal e2e_faults e2e_output_paths e2e_disk_full e2e_memory e2e_integrity e2e_slurm
   APPEND PROPERTY ENVIRONMENT "H5CHECK=$<TARGET_FILE:h5check>")
