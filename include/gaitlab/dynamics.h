@@ -48,7 +48,14 @@ void gld_step(const gld_net *n, const double *x, const double *u, double *fx, do
 
 /* ---- the search ---- */
 
-typedef enum gld_input_kind { GLD_INPUT_ZERO = 0, GLD_INPUT_CONDITION_MEAN = 1 } gld_input_kind;
+/* zero: the LSTM's input u = 0 (the authors' nn.LSTM with zero input); zero_obs: the raw
+ * observation 0 through normaliser and MLP; condition_mean: each condition's mean recorded
+ * observation through normaliser and MLP. */
+typedef enum gld_input_kind {
+  GLD_INPUT_ZERO = 0,
+  GLD_INPUT_CONDITION_MEAN = 1,
+  GLD_INPUT_ZERO_OBS = 2
+} gld_input_kind;
 typedef enum gld_init_kind { GLD_INIT_RECORDING = 0, GLD_INIT_RANDOM = 1 } gld_init_kind;
 
 typedef struct gld_config {

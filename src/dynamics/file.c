@@ -172,7 +172,7 @@ static gl_err gld_read_input_(const char *path, const gld_config *c, int in, dou
     inp->n = 1;
     GL_GOTO(err, GL_ALLOC(inp->name, 1), done);
     GL_GOTO(err, GL_ALLOC(inp->obs, in), done); /* the raw observation vector 0 */
-    snprintf(inp->name[0], sizeof inp->name[0], "zero");
+    snprintf(inp->name[0], sizeof inp->name[0], "%s", c->input == GLD_INPUT_ZERO ? "zero" : "zero_obs");
   }
 done:
   return glh5_release(err, &f);
@@ -342,8 +342,10 @@ typedef struct gld_result_ {
 } gld_result_;
 
 static const char *gld_input_text_(const gld_config *c) {
-  return c->input == GLD_INPUT_ZERO
-             ? "zero: the raw observation vector 0 passed through the policy's normaliser (clamped +-5) and MLP; u = input_u"
+  if (c->input == GLD_INPUT_ZERO)
+    return "zero: the LSTM's input u = 0 (the feature, not an observation: input_obs is unused and jacobian_obs is not computed), as the authors' nn.LSTM with zero input";
+  return c->input == GLD_INPUT_ZERO_OBS
+             ? "zero_obs: the raw observation vector 0 passed through the policy's normaliser (clamped +-5) and MLP; u = input_u"
              : "condition_mean: the mean raw /recording/obs over every finite sample of the condition's agents, through normaliser and MLP; u = input_u";
 }
 
@@ -424,8 +426,11 @@ gl_err gld_run_file(const char *in_path, const char *out_path, const glp_policy 
   R.n = inp.n; R.inp = &inp; R.c = c;
   for (int k = 0; k < inp.n; ++k) {
     double *u = R.U + (size_t)k * GLD_NU;
-    GL_GOTO(err, gl_agree(comm, gld_feature(&net, inp.obs + (size_t)k * (size_t)net.in, u, du)), done);
-    GL_GOTO(err, gld_search(&net, u, du, x0, c->inits, c, comm, &R.P[k]), done);
+    /* input zero is the feature u = 0 itself: no observation maps to it, so no dF/dobs */
+    const int feature_zero = c->input == GLD_INPUT_ZERO;
+    if (feature_zero) memset(u, 0, sizeof(double) * GLD_NU);
+    else GL_GOTO(err, gl_agree(comm, gld_feature(&net, inp.obs + (size_t)k * (size_t)net.in, u, du)), done);
+    GL_GOTO(err, gld_search(&net, u, feature_zero ? NULL : du, x0, c->inits, c, comm, &R.P[k]), done);
     if (rank == 0) {
       err = gld_project_(in_path, &R.P[k], R.proj[k], sizeof R.proj[k]);
       if (!err) gl_log("dynamics: %s: %d unique points from %d initial states", inp.name[k], R.P[k].n, c->inits);

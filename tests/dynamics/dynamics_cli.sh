@@ -21,6 +21,37 @@ check() { # check NAME EXPECTED_RC PATTERN -- command...
   --set 'record=[mu]' || { echo "FAIL run"; exit 1; }
 check ok 0 "dynamics: zero: [0-9]+ unique points from 4" -- "$G" dynamics s.h5 --set dynamics.inits=4 --set dynamics.max_iter=5
 h5ls -r s.h5 | grep -q "^/dynamics/fixed_points/zero/jacobian_x \+Dataset {[0-9]*, 256, 256}" || fail "no jacobian_x"
+# The input conventions on the shipped policy, against a forward iteration of the LSTM in
+# numpy from the policy file: u = 0 (zero) has one stable fixed point that every initial
+# state reaches; the raw zero observation (zero_obs) saturates forget gates, c integrates
+# without bound and no fixed point exists.
+check zero-one 0 "dynamics: zero: 1 unique points from 16" -- "$G" dynamics s.h5 -o z.h5 --set dynamics.inits=16 --set dynamics.max_iter=50
+check zero-obs 0 "dynamics: zero_obs: 16 unique points from 16" -- "$G" dynamics s.h5 -o z.h5 --set dynamics.inits=16 --set dynamics.max_iter=50 --set dynamics.input=zero_obs
+"${GAITLAB_PYTHON:-/usr/bin/python3}" - z.h5 "$GAITLAB_SOURCE_DIR/policies/default.h5" <<'PY' || fail "conventions against numpy"
+import sys, h5py, numpy as np
+d, p = h5py.File(sys.argv[1], "r"), h5py.File(sys.argv[2], "r")
+A = lambda k: p["actor/" + k][()].astype(np.float64)
+Wih, Whh, b = A("lstm/weight_ih"), A("lstm/weight_hh"), A("lstm/bias_ih") + A("lstm/bias_hh")
+sg = lambda x: 1 / (1 + np.exp(-x))
+def F(x, u):
+    z = Wih @ u + Whh @ x[:128] + b
+    c = sg(z[128:256]) * x[128:] + sg(z[:128]) * np.tanh(z[256:384])
+    return np.concatenate([sg(z[384:]) * np.tanh(c), c]), sg(z[128:256])
+x = np.zeros(256)
+for _ in range(3000): x, _ = F(x, np.zeros(256))
+g = d["dynamics/fixed_points/zero"]
+assert g["is_fixed"][0] == 1 and g["spectral_radius"][0] < 1, "zero: not a stable fixed point"
+assert np.abs(g["points"][0] - x).max() < 1e-9, f"zero: {np.abs(g['points'][0] - x).max()} from the forward iterate"
+m, v = p["normalizer/mean"][:176].astype(float), p["normalizer/var"][:176].astype(float)
+elu = lambda y: np.where(y > 0, y, np.expm1(y))
+u = elu(A("mlp1/weight") @ elu(A("mlp0/weight") @ np.clip(-m / np.sqrt(v + 1e-5), -5, 5) + A("mlp0/bias")) + A("mlp1/bias"))
+assert np.allclose(d["dynamics/fixed_points/zero_obs/input_u"][()].ravel(), u, atol=1e-9), "zero_obs: input_u"
+_, f = F(np.zeros(256), u)
+assert (f > 1 - 1e-6).sum() > 10, "zero_obs: forget gates not saturated"
+zo = d["dynamics/fixed_points/zero_obs"]
+assert zo["is_fixed"][()].sum() == 0 and zo["q"][()].min() > 1, "zero_obs: a fixed point was reported"
+print("conventions: ok, zero radius %.4f" % g["spectral_radius"][0])
+PY
 check out 0 "condition_3" -- "$G" dynamics s.h5 -o o.h5 --set dynamics.inits=2 --set dynamics.max_iter=2 --set dynamics.input=condition_mean
 [ -f o.h5 ] && [ ! -e o.h5.tmp ] || fail "o.h5 missing or o.h5.tmp left"
 check no-file 2 "^gaitlab: error: 'nope\.h5': No such file" -- "$G" dynamics nope.h5
