@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Train (or continue) the shipped agents, each from experiments/train_flat.yaml's recipe:
-#   seed_N           the recipe with seed N (the default policy is seed 1)
+#   seed_N           the recipe with seed N (the default policy is seed 1, name default)
 #   action_feedback  experiments/train_action_feedback.yaml (188-d actor input)
 #
 #   tools/train_agents.sh start NAME [--np N] [--set KEY=VALUE]...
@@ -12,6 +12,12 @@
 #   tools/train_agents.sh save NAME             copy runs/NAME/'s checkpoint and log into
 #                                               policies/training/NAME/ (what git keeps of a
 #                                               run in progress)
+#   tools/train_agents.sh evaluate NAME SNAPSHOT [--np N]
+#                                               the acceptance evaluation of one snapshot
+#                                               (eval_forward + eval_turn, 100 agents per
+#                                               condition, seed 7), appended to
+#                                               policies/training/NAME/evaluation.txt; exit 0
+#                                               when it passes, 1 when it fails the bar
 #   tools/train_agents.sh ship NAME SNAPSHOT    policies/NAME.h5 = the chosen snapshot, the
 #                                               log kept beside it, the checkpoint dropped
 #
@@ -21,11 +27,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cmd=${1:-}; name=${2:-}
-[ -n "$cmd" ] && [ -n "$name" ] || { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+[ -n "$cmd" ] && [ -n "$name" ] || { sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 case "$name" in
   seed_[0-9]*) yaml=experiments/train_flat.yaml; sets=(--set "seed=${name#seed_}" --set "name=$name");;
   action_feedback) yaml=experiments/train_action_feedback.yaml; sets=();;
-  *) echo "train_agents.sh: unknown agent '$name' (allowed: seed_N, action_feedback)" >&2; exit 2;;
+  default) yaml=experiments/train_flat.yaml; sets=(--set seed=1 --set name=default);;
+  *) echo "train_agents.sh: unknown agent '$name' (allowed: seed_N, action_feedback, default)" >&2; exit 2;;
 esac
 run=runs/$name keep=policies/training/$name
 G=${GAITLAB:-build/gaitlab}
@@ -50,6 +57,26 @@ case "$cmd" in
     mkdir -p "$keep"
     cp "$run/checkpoint.h5" "$run/train_log.h5" "$keep/"
     echo "train_agents: $keep/ holds $name's checkpoint and log";;
+  evaluate)
+    snap=${3:?evaluate needs the snapshot file}; np=2; shift 3
+    [ "${1:-}" = --np ] && np=${2:?--np needs a number}
+    H5CHECK=${H5CHECK:-$(dirname "$G")/tests/h5check}
+    H5CHECK=$(realpath "$H5CHECK" 2>/dev/null || echo "$H5CHECK")
+    [ -x "$H5CHECK" ] || { echo "train_agents.sh: $H5CHECK not built (cmake --build build --target h5check)" >&2; exit 2; }
+    export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OPENBLAS_NUM_THREADS=1
+    export OMPI_MCA_btl_vader_single_copy_mechanism=none
+    tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+    for e in forward turn; do
+      mpirun -np "$np" --oversubscribe "$G" run "experiments/eval_$e.yaml" --set "policy=$snap" \
+        --set conditions.copies=100 --set seed=7 --set "output=$tmp/eval_$e.h5" \
+        > "$tmp/$e.log" 2>&1 || { cat "$tmp/$e.log" >&2; exit 3; }
+    done
+    rc=0
+    (cd "$tmp" && "$H5CHECK" acceptance eval_forward.h5 eval_turn.h5) > "$tmp/acc.txt" 2>&1 || rc=$?
+    mkdir -p "$keep"
+    { printf '\n## snapshot %s\n' "$(basename "$snap" .h5)"; cat "$tmp/acc.txt"; } >> "$keep/evaluation.txt"
+    cat "$tmp/acc.txt"
+    exit $rc;;
   ship)
     snap=${3:?ship needs the snapshot file}
     cp "$snap" "policies/$name.h5"
@@ -57,5 +84,5 @@ case "$cmd" in
     cp "$run/train_log.h5" "$keep/"
     rm -f "$keep/checkpoint.h5"
     echo "train_agents: policies/$name.h5 <- $snap; $keep/ keeps the log";;
-  *) echo "train_agents.sh: unknown command '$cmd' (allowed: start, save, ship)" >&2; exit 2;;
+  *) echo "train_agents.sh: unknown command '$cmd' (allowed: start, save, evaluate, ship)" >&2; exit 2;;
 esac

@@ -175,6 +175,12 @@ void gla_tangling_screen_stats(int64_t *tiles, int64_t *dense, int64_t *pairs);
 gl_err gla_tangling_direct(const double *x, const double *xdot, size_t n, int d,
                            const gla_tangle_opts *o, double *q, int64_t *argmax);
 
+/* Column means and (var non-NULL) ddof-0 variances of rows held in blocks across ranks,
+ * bitwise the same for any assignment of blocks to ranks; nterms = blocks on all ranks,
+ * nglob = rows on all ranks. */
+gl_err gla_block_moments(const double *x, const int64_t *brows, int nb, int d, int64_t nterms,
+                         int64_t nglob, MPI_Comm comm, double *mean, double *var);
+
 /* PCA of rows distributed over ranks. Local rows x [nlocal x d] row-major are grouped into
  * consecutive blocks (block_rows[nblocks], summing to nlocal) that must be defined
  * independently of the rank count (e.g. one block per agent): each block's contribution is

@@ -38,30 +38,39 @@ static double gla_maxabs_(const double *v, size_t n) {
   double m = 0;
   for (size_t i = 0; i < n; ++i) {
     double a = fabs(v[i]);
-    if (!(a <= m)) m = a; /* NaN propagates as the max so the reduction reports it */
+    if (isnan(a)) return a; /* a NaN is the max, so that the reduction reports it */
+    if (a > m) m = a;
   }
   return m;
 }
 
-/* Global column means of the blocked rows. */
-static gl_err gla_block_mean_(const double *x, const int64_t *brows, int nb, int d,
-                              int64_t nglob, int64_t nterms, double *mean, MPI_Comm comm) {
+/* Global column means (and, with var, the ddof-0 variances) of the blocked rows: per-block
+ * partial sums, reduced with gla_rsum so that the result is the same for any assignment of
+ * blocks to ranks. nterms: the number of blocks over all ranks; nglob: rows over all ranks. */
+gl_err gla_block_moments(const double *x, const int64_t *brows, int nb, int d, int64_t nterms,
+                         int64_t nglob, MPI_Comm comm, double *mean, double *var) {
   double *cs = NULL;
   gla_rsum rs = {0};
-  gl_err err;
-  GL_CALL(GL_ALLOC(cs, (size_t)d * (nb ? (size_t)nb : 1)));
-  const double *p = x;
-  for (int b = 0; b < nb; ++b) {
-    double *s = cs + (size_t)b * (size_t)d;
-    for (int64_t r = 0; r < brows[b]; ++r, p += d)
-      for (int j = 0; j < d; ++j) s[j] += p[j];
+  gl_err err = GL_OK;
+  size_t ncs = (size_t)d * (nb ? (size_t)nb : 1);
+  GL_CALL(GL_ALLOC(cs, ncs));
+  for (int pass = 0; pass < (var ? 2 : 1); ++pass) {
+    memset(cs, 0, ncs * sizeof *cs);
+    const double *p = x;
+    for (int b = 0; b < nb; ++b) {
+      double *s = cs + (size_t)b * (size_t)d;
+      for (int64_t r = 0; r < brows[b]; ++r, p += d)
+        for (int j = 0; j < d; ++j) s[j] += pass ? (p[j] - mean[j]) * (p[j] - mean[j]) : p[j];
+    }
+    double bound = gla_maxabs_(cs, (size_t)d * (size_t)nb);
+    GL_MPI_GOTO(err, MPI_Allreduce(MPI_IN_PLACE, &bound, 1, MPI_DOUBLE, MPI_MAX, comm), done);
+    GL_GOTO(err, gla_rsum_init(&rs, (size_t)d, bound, nterms), done);
+    for (int b = 0; b < nb; ++b) gla_rsum_add(&rs, cs + (size_t)b * (size_t)d);
+    double *out = pass ? var : mean;
+    GL_GOTO(err, gla_rsum_finish(&rs, out, comm), done);
+    gla_rsum_free(&rs);
+    for (int j = 0; j < d; ++j) out[j] /= (double)(nglob ? nglob : 1);
   }
-  double bound = gla_maxabs_(cs, (size_t)d * (size_t)nb);
-  GL_MPI_GOTO(err, MPI_Allreduce(MPI_IN_PLACE, &bound, 1, MPI_DOUBLE, MPI_MAX, comm), done);
-  GL_GOTO(err, gla_rsum_init(&rs, (size_t)d, bound, nterms), done);
-  for (int b = 0; b < nb; ++b) gla_rsum_add(&rs, cs + (size_t)b * (size_t)d);
-  GL_GOTO(err, gla_rsum_finish(&rs, mean, comm), done);
-  for (int j = 0; j < d; ++j) mean[j] /= (double)nglob;
 done:
   gla_rsum_free(&rs);
   free(cs);
@@ -81,18 +90,17 @@ static gl_err gla_block_gram_(const double *x, const int64_t *brows, int nb, int
   GL_GOTO(err, GL_ALLOC(xc, (size_t)maxrows * (size_t)d), done);
   GL_GOTO(err, GL_ALLOC(g, (size_t)d * (size_t)d + np), done);
   /* |G_ij| <= max(G_ii, G_jj) by Cauchy-Schwarz: the largest diagonal bounds the block. */
-  double bound = 0;
+  double bound = 0, *ss = g; /* g is free until the first DSYRK */
   const double *p = x;
   for (int b = 0; b < nb; ++b) {
-    for (int j = 0; j < d; ++j) {
-      double s = 0;
-      for (int64_t r = 0; r < brows[b]; ++r) {
-        double v = p[r * d + j] - mean[j];
-        s += v * v;
+    memset(ss, 0, (size_t)d * sizeof *ss);
+    for (int64_t r = 0; r < brows[b]; ++r, p += d) /* row order: one pass over memory */
+      for (int j = 0; j < d; ++j) {
+        double v = p[j] - mean[j];
+        ss[j] += v * v;
       }
-      if (!(s <= bound)) bound = s;
-    }
-    p += brows[b] * d;
+    for (int j = 0; j < d; ++j)
+      if (!(ss[j] <= bound)) bound = ss[j];
   }
   GL_MPI_GOTO(err, MPI_Allreduce(MPI_IN_PLACE, &bound, 1, MPI_DOUBLE, MPI_MAX, comm), done);
   GL_GOTO(err, gla_rsum_init(&rs, np, 2.0 * bound, nterms), done);
@@ -237,7 +245,7 @@ gl_err gla_pca_fit(const double *x, const int64_t *block_rows, int nblocks, int 
   GL_GOTO(err, GL_ALLOC(cov, (size_t)d * (size_t)d), fail);
   GL_GOTO(err, GL_ALLOC(w, d), fail);
   GL_GOTO(err, GL_ALLOC(vec, (size_t)d * (size_t)d), fail);
-  GL_GOTO(err, gla_block_mean_(x, block_rows, nblocks, d, glob[0], glob[1], out->mean, comm), fail);
+  GL_GOTO(err, gla_block_moments(x, block_rows, nblocks, d, glob[1], glob[0], comm, out->mean, NULL), fail);
   GL_GOTO(err, gla_block_gram_(x, block_rows, nblocks, d, out->mean, glob[1], packed, comm), fail);
   double inv = 1.0 / (double)(glob[0] - 1), trace = 0;
   size_t t = 0;

@@ -275,38 +275,6 @@ static gl_err gla_raw_local_(const gla_rec *r, const float *x, int D, double **z
   return GL_OK;
 }
 
-/* Pooled mean and variance (ddof 0) over the N samples of all ranks, one reproducible term
- * per agent (exact sums, so any rank count gives the same bits). */
-static gl_err gla_raw_moments_(const glh5_file *h, const gla_rec *r, const double *z,
-                               const int64_t *br, int D, int64_t N, double *mean, double *var) {
-  double *cs = NULL;
-  gla_rsum rs = {0};
-  gl_err err = GL_OK;
-  GL_GOTO(err, GL_ALLOC(cs, (size_t)(r->na ? r->na : 1) * (size_t)D), done);
-  for (int pass = 0; pass < 2; ++pass) {
-    memset(cs, 0, (size_t)(r->na ? r->na : 1) * (size_t)D * sizeof *cs);
-    const double *p0 = z;
-    for (int i = 0; i < r->na; ++i)
-      for (int64_t t = 0; t < br[i]; ++t, p0 += D)
-        for (int j = 0; j < D; ++j) {
-          double v = pass ? (p0[j] - mean[j]) * (p0[j] - mean[j]) : p0[j];
-          cs[(size_t)i * (size_t)D + (size_t)j] += v;
-        }
-    double bound = 0;
-    for (size_t j = 0; j < (size_t)r->na * (size_t)D; ++j) bound = fabs(cs[j]) > bound || isnan(cs[j]) ? fabs(cs[j]) : bound;
-    GL_MPI_GOTO(err, MPI_Allreduce(MPI_IN_PLACE, &bound, 1, MPI_DOUBLE, MPI_MAX, h->comm), done);
-    GL_GOTO(err, gla_rsum_init(&rs, (size_t)D, bound, r->A), done);
-    for (int i = 0; i < r->na; ++i) gla_rsum_add(&rs, cs + (size_t)i * (size_t)D);
-    GL_GOTO(err, gla_rsum_finish(&rs, pass ? var : mean, h->comm), done);
-    gla_rsum_free(&rs);
-    for (int j = 0; j < D; ++j) (pass ? var : mean)[j] /= (double)(N ? N : 1);
-  }
-done:
-  gla_rsum_free(&rs);
-  free(cs);
-  return err;
-}
-
 /* Per-unit divisor of range normalisation, max - min + k over the pooled samples (min and
  * max are exact under any reduction order); 0 for a unit with no spread at all. */
 static gl_err gla_raw_range_(const glh5_file *h, const double *z, int64_t nloc, int D,
@@ -346,7 +314,7 @@ static gl_err gla_raw_normalize_(const glh5_file *h, const gla_rec *r, const gla
   gl_err err = GL_OK;
   GL_GOTO(err, GL_ALLOC(mean, D), done);
   GL_GOTO(err, GL_ALLOC(scale, D), done);
-  GL_GOTO(err, gla_raw_moments_(h, r, z, br, D, N, mean, scale), done);
+  GL_GOTO(err, gla_block_moments(z, br, r->na, D, r->A, N, h->comm, mean, scale), done);
   if (c->normalize == GLA_NORM_RANGE) {
     GL_GOTO(err, gla_raw_range_(h, z, nloc, D, c->range_constant, scale), done);
   } else {

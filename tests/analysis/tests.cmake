@@ -31,3 +31,7 @@ target_link_libraries(bench_tangling PRIVATE gaitlab_core)
 gaitlab_test(NAME test_align SOURCES ${GAITLAB_TEST_DIR}/test_align.c TIMEOUT 60)
 gaitlab_script_test(NAME align_cli SCRIPT ${GAITLAB_TEST_DIR}/align_cli.sh TIMEOUT 300)
 gaitlab_script_test(NAME analysis_crafted SCRIPT ${GAITLAB_TEST_DIR}/crafted.sh TIMEOUT 300)
+# The raw-sample PCA benchmark, likewise: bench/bench_pca.sh runs it.
+add_executable(bench_pca ${CMAKE_SOURCE_DIR}/bench/bench_pca.c)
+target_compile_options(bench_pca PRIVATE ${GAITLAB_WARN})
+target_link_libraries(bench_pca PRIVATE gaitlab_core)
