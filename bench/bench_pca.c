@@ -109,7 +109,7 @@ int main(int argc, char **argv) {
   double t_z = tmax(MPI_Wtime() - t0);
   gla_pca p = {0};
   t0 = MPI_Wtime();
-  if (!err) err = gla_pca_fit(x, brows, nb, d, d, 0, MPI_COMM_WORLD, &p);
+  if (!err) err = gla_pca_fit(x, brows, nb, d, d, 1, MPI_COMM_WORLD, &p);
   double t_pca = tmax(MPI_Wtime() - t0);
   if (err) {
     fprintf(stderr, "bench_pca: %s\n", gl_errmsg());

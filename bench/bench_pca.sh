@@ -14,10 +14,12 @@ bin=$(find "$build" -name bench_pca -type f -perm -u+x | head -1)
 export OPENBLAS_NUM_THREADS=1 OMPI_MCA_btl_vader_single_copy_mechanism=none
 if [[ $(id -u) == 0 ]]; then export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1; fi
 mpi=${MPIEXEC:-mpiexec}
+# Debian's interpreter, where python3-numpy installs (a python3 earlier on PATH may lack it).
+py=${GAITLAB_PYTHON:-$( [ -x /usr/bin/python3 ] && echo /usr/bin/python3 || echo python3 )}
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 "$mpi" --oversubscribe -n 1 "$bin" "$n" 128 1000 "$tmp/x.npy" > "$tmp/r1.json"
 "$mpi" --oversubscribe -n 2 "$bin" "$n" 128 1000 > "$tmp/r2.json"
-python3 - "$tmp" "$here/bench/results/pca.json" "$(git -C "$here" rev-parse --short HEAD 2>/dev/null || echo unknown)" <<'PY'
+"$py" - "$tmp" "$here/bench/results/pca.json" "$(git -C "$here" rev-parse --short HEAD 2>/dev/null || echo unknown)" <<'PY'
 import json, sys, time
 import numpy as np
 tmp, out, git = sys.argv[1:4]

@@ -52,7 +52,9 @@ case "$cmd" in
     fi
     export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OPENBLAS_NUM_THREADS=1
     export OMPI_MCA_btl_vader_single_copy_mechanism=none
-    exec mpirun -np "$np" --oversubscribe "$G" train "$yaml" "${sets[@]}" --set "output=$run" --resume-or-start;;
+    # --bind-to none: Open MPI binds rank 0 of every job to core 0, so a second job beside
+    # this one (an evaluation, another seed) would share its core while the others idle.
+    exec mpirun -np "$np" --oversubscribe --bind-to none "$G" train "$yaml" "${sets[@]}" --set "output=$run" --resume-or-start;;
   save)
     mkdir -p "$keep"
     cp "$run/checkpoint.h5" "$run/train_log.h5" "$keep/"
@@ -67,7 +69,7 @@ case "$cmd" in
     export OMPI_MCA_btl_vader_single_copy_mechanism=none
     tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
     for e in forward turn; do
-      mpirun -np "$np" --oversubscribe "$G" run "experiments/eval_$e.yaml" --set "policy=$snap" \
+      mpirun -np "$np" --oversubscribe --bind-to none "$G" run "experiments/eval_$e.yaml" --set "policy=$snap" \
         --set conditions.copies=100 --set seed=7 --set "output=$tmp/eval_$e.h5" \
         > "$tmp/$e.log" 2>&1 || { cat "$tmp/$e.log" >&2; exit 3; }
     done

@@ -107,6 +107,7 @@ typedef struct gla_rsum {
   size_t n;
   int64_t *hi, *lo;
   int scale;          /* terms are multiplied by 2^scale */
+  double mul;         /* 2^scale when that is a normal double, else 0 (then ldexp) */
   double limit;       /* largest |term| that cannot overflow */
   int overflow;
 } gla_rsum;

@@ -31,7 +31,7 @@ static const glc_key gla_schema_[] = {
     {"analysis.foot", GLC_ENUM, OFF(foot), 0, 0, 0, gla_feet_, "foot whose lift-off starts a cycle"},
     {"analysis.pca_components", GLC_INT, OFF(pca_components), 1, 4096, 0, NULL, "PCs kept (12)"},
     {"analysis.pca_grid_procs", GLC_INT, OFF(pca_grid_procs), 0, 1 << 20, 0, NULL,
-     "ranks in the ScaLAPACK grid (0 = all; 1 = bitwise identical for any rank count)"},
+     "ranks in the ScaLAPACK grid (1, the default: bitwise identical for any rank count; 0 = all)"},
     {"analysis.normalize", GLC_ENUM, OFF(normalize), 0, 0, 0, gla_norms_,
      "per-unit normalisation: zscore (ddof 0), range (x / (range + range_constant)), none"},
     {"analysis.range_constant", GLC_REAL, OFF(range_constant), 0, 1e12, 0, NULL,
@@ -115,6 +115,9 @@ void gla_config_defaults(gla_config *c) {
   c->contact_threshold = 1.0;
   c->foot = 1; /* RF in the file order LF, RF, LH, RH */
   c->pca_components = 12;
+  /* One process eigendecomposes the D x D covariance: bitwise the same for any rank count
+   * (the BLACS grid changes pdsyevd's rounding), and at D ~ 100 a grid buys nothing. */
+  c->pca_grid_procs = 1;
   c->normalize = GLA_NORM_ZSCORE;
   c->range_constant = 5.0;
   c->eps_rule = GLA_EPS_AUTHORS;

@@ -21,21 +21,29 @@ gl_err gla_rsum_init(gla_rsum *r, size_t n, double bound, int64_t nterms) {
   if (tot > 0) frexp(tot, &e); /* tot <= 2^e */
   r->scale = tot > 0 ? 61 - e : 0;
   r->limit = ldexp(1.0, 62) / (double)nterms;
+  r->mul = r->scale >= -1022 && r->scale <= 1023 ? ldexp(1.0, r->scale) : 0.0;
   gl_err err = GL_ALLOC(r->hi, n ? n : 1);
   if (!err) err = GL_ALLOC(r->lo, n ? n : 1);
   if (err) gla_rsum_free(r);
   return err;
 }
 
+/* One term onto the grid: hi += floor(q), lo += round-half-away(frac(q) 2^31), q = v 2^scale.
+ * Written without libm calls (it runs d(d+1)/2 times per PCA block): a product by an exact
+ * power of two rounds exactly as ldexp does, the truncations below are exact because
+ * |q| <= limit < 2^63, and t + (f - t >= 1/2) is llround for f >= 0. */
 static inline void gla_rsum_put_(gla_rsum *r, size_t i, double v) {
-  double q = ldexp(v, r->scale);
+  double q = r->mul != 0.0 ? v * r->mul : ldexp(v, r->scale);
   if (!(fabs(q) <= r->limit)) { /* also catches NaN */
     r->overflow = 1;
     return;
   }
-  double h = floor(q);
-  r->hi[i] += (int64_t)h;
-  r->lo[i] += (int64_t)llround(ldexp(q - h, 31));
+  int64_t h = (int64_t)q; /* trunc(q), exactly representable */
+  h -= (double)h > q;     /* floor(q) */
+  double f = (q - (double)h) * 2147483648.0; /* exact: q - floor(q) in [0, 1) */
+  int64_t t = (int64_t)f;
+  r->hi[i] += h;
+  r->lo[i] += t + (f - (double)t >= 0.5);
 }
 
 void gla_rsum_add(gla_rsum *r, const double *term) {
