@@ -28,11 +28,12 @@ static double median(double *v, int n) {
   return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
-enum { WALK_B = 32, WALK_SETTLE = 100 };
+enum { WALK_B = 32 };
 
 /* Per agent-step seconds of physics (observe + step) and inference (normalise + step of
- * the actor) for WALK_B agents walking at u = 1 m/s on the policy at path, n steps after
- * WALK_SETTLE steps of settling into the gait; falls > 0 when an agent fell (then reset). */
+ * the actor) for WALK_B agents walking at u = 1 m/s on the policy at path, n steps from
+ * their reset (as a run simulates them, start-up included); falls > 0 when an agent fell
+ * (then reset). */
 static gl_err walk_loop(const gle_env *e, const char *path, int n, double *phys, double *inf,
                         int *falls) {
   glp_policy *p = NULL;
@@ -55,7 +56,7 @@ static gl_err walk_loop(const gle_env *e, const char *path, int n, double *phys,
   }
   double tp = 0, ti = 0;
   *falls = 0;
-  for (int t = 0; t < WALK_SETTLE + n; ++t) {
+  for (int t = 0; t < n; ++t) {
     double w0 = gl_wtime();
     for (int i = 0; i < WALK_B; ++i) GL_GOTO(err, gle_agent_observe(ag[i], raw + (size_t)i * GLE_OBS_FULL), done);
     double w1 = gl_wtime();
@@ -73,10 +74,8 @@ static gl_err walk_loop(const gle_env *e, const char *path, int n, double *phys,
       }
     }
     double w3 = gl_wtime();
-    if (t >= WALK_SETTLE) {
-      tp += (w1 - w0) + (w3 - w2);
-      ti += w2 - w1;
-    }
+    tp += (w1 - w0) + (w3 - w2);
+    ti += w2 - w1;
   }
   *phys = tp / ((double)n * WALK_B);
   *inf = ti / ((double)n * WALK_B);

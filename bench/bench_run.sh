@@ -20,7 +20,7 @@ export OMPI_MCA_btl_vader_single_copy_mechanism=none OPENBLAS_NUM_THREADS=1 GAIT
 cmake --build "$BUILD" --target gaitlab bench_env bench_policy -j2 >/dev/null
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 find_bin() { find "$BUILD" -name "$1" -type f -perm -u+x | head -n1; }
-"$(find_bin bench_env)" 1000 3 "$tmp/env.json" "$ROOT/policies/default.h5" > "$tmp/env.txt"
+"$(find_bin bench_env)" 900 3 "$tmp/env.json" "$ROOT/policies/default.h5" > "$tmp/env.txt"
 "$(find_bin bench_policy)" "$tmp/policy.json" > "$tmp/policy.txt"
 env_us=$(sed -n 's/^env policy step (observe + step): \([0-9.]*\) us.*/\1/p' "$tmp/env.txt")
 inf_us=$(sed -n 's/^infer glp_step_f B=32 .*, \([0-9.]*\) us\/row.*/\1/p' "$tmp/policy.txt")
