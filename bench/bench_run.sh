@@ -4,7 +4,7 @@
 # measured in this invocation:
 #   - in the run: its own profile (physics + inference time of the slowest rank) over the
 #     time of its blocks, i.e. how much of the run is simulation and inference at all;
-#   - isolated, walking (the bound): bench_env's loop of 32 agents walking at u = 1 m/s on
+#   - isolated, walking (the bound): bench_env's loop of 32 agents walking at 0.4-1.0 m/s on
 #     the shipped policy, physics and batched inference timed apart, no recording;
 #   - isolated, standing (for reference): one policy step of env physics on a standing
 #     robot (observe + 4 PD substeps) + one row of batched actor inference at the run's
@@ -26,10 +26,15 @@ env_us=$(sed -n 's/^env policy step (observe + step): \([0-9.]*\) us.*/\1/p' "$t
 inf_us=$(sed -n 's/^infer glp_step_f B=32 .*, \([0-9.]*\) us\/row.*/\1/p' "$tmp/policy.txt")
 walk_us=$(sed -n 's/^walking .* = \([0-9.]*\) us (physics.*/\1/p' "$tmp/env.txt")
 cat "$tmp/env.txt"
-for np in 1 2; do
-  mpirun -np $np --oversubscribe "$BUILD/gaitlab" run "$ROOT/experiments/default.yaml" \
-      --set conditions.copies=$COPIES --set output="$tmp/r$np.h5" --set analysis.populations=[mu] \
-      > "$tmp/run$np.txt" 2>&1
+# Each rank count twice, alternating, the faster kept: a shared or virtual machine only
+# ever slows a run down.
+for rep in 1 2; do
+  for np in 1 2; do
+    mpirun -np $np --oversubscribe "$BUILD/gaitlab" run "$ROOT/experiments/default.yaml" \
+        --set conditions.copies=$COPIES --set output="$tmp/r$np.h5" --set analysis.populations=[mu] \
+        > "$tmp/run${np}_$rep.txt" 2>&1
+    rm -f "$tmp/r$np.h5"
+  done
 done
 python3 - "$env_us" "$inf_us" "$walk_us" "$tmp" "$ROOT/bench/results/run.json" "$(git -C "$ROOT" rev-parse --short HEAD)" "$COPIES" <<'PY'
 import json, re, sys
@@ -41,9 +46,10 @@ res = {"git": git, "agents": 7 * copies, "policy": "default", "layers": "all",
        "isolated_standing_bound_agent_steps_per_s_per_rank": 1e6 / (env_us + inf_us),
        "walking_physics_us": envj["walking_physics_us"], "walking_inference_us": envj["walking_inference_us"],
        "walking_bound_agent_steps_per_s_per_rank": 1e6 / walk_us}
+rate_of = lambda t: float(re.search(r"\(([0-9.]+) policy-steps/s\)", t).group(1))
 for np in (1, 2):
-    t = open(f"{tmp}/run{np}.txt").read()
-    rate = float(re.search(r"\(([0-9.]+) policy-steps/s\)", t).group(1))
+    t = max((open(f"{tmp}/run{np}_{r}.txt").read() for r in (1, 2)), key=rate_of)
+    rate = rate_of(t)
     p = re.search(r"profile .*?physics ([0-9.]+), inference ([0-9.]+), recording copies ([0-9.]+), writes ([0-9.]+), other ([-0-9.]+); bound physics \+ inference [0-9.]+ \(slowest rank ([0-9.]+)\) = ([0-9.]+) of the blocks' ([0-9.]+) s", t)
     res[f"ranks_{np}"] = {"agent_steps_per_s": rate,
                           "profile_s_per_rank": dict(zip(["physics", "inference", "recording_copies", "writes", "other"], map(float, p.groups()[:5]))),

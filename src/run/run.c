@@ -597,9 +597,36 @@ static void glx_runner_progress(glx_runner *R, long long round) {
 
 /* Simulate this rank's part of block `round`, write it collectively and learn which agents
  * every rank completed (so rank 0 can report whole conditions, whose agents may span ranks). */
+/* The agents of group gi this rank owns. */
+static int64_t glx_owned_(const glx_runner *R, int64_t gi) {
+  const int64_t s = gi * R->g.W, e = s + R->g.W;
+  return (e < R->a1 ? e : R->a1) - (s > R->a0 ? s : R->a0);
+}
+
+/* The group this rank simulates in block `round` (g_hi when it has none left). Every block
+ * ends in a collective write, so a rank whose group is partly another rank's would wait for
+ * its neighbour's full one: the full groups come first and the (at most two) partial ones
+ * last, largest first, so that the partial groups of neighbouring ranks share blocks. The
+ * order changes only when a group is simulated, never what it computes: the file is the
+ * same for any order. */
+static int64_t glx_round_group_(const glx_runner *R, long long round) {
+  const int64_t n = R->g_hi - R->g_lo;
+  if (round >= n) return R->g_hi;
+  const int W = R->g.W;
+  const int first_partial = glx_owned_(R, R->g_lo) < W;
+  const int last_partial = n > 1 && glx_owned_(R, R->g_hi - 1) < W;
+  const int64_t nfull = n - first_partial - last_partial;
+  if (round < nfull) return R->g_lo + first_partial + round;
+  int64_t p[2], np = 0;
+  if (first_partial) p[np++] = R->g_lo;
+  if (last_partial) p[np++] = R->g_hi - 1;
+  if (np == 2 && glx_owned_(R, p[1]) > glx_owned_(R, p[0])) return p[round - nfull == 0 ? 1 : 0];
+  return p[round - nfull];
+}
+
 static gl_err glx_runner_block(glx_runner *R, long long round) {
   const int W = R->g.W;
-  int64_t gi = R->g_lo + round;
+  int64_t gi = glx_round_group_(R, round);
   int lo = 0, hi = 0;
   if (gi < R->g_hi) {
     int64_t s = gi * W, e = s + W;
