@@ -163,6 +163,9 @@ gl_err glh5_read_any(hid_t loc, const char *obj, hid_t memtype, int *rank,
  * so a rank without rows still takes part in a collective read. */
 gl_err glh5_read_rows(hid_t loc, const char *obj, hid_t memtype, int rank, const hsize_t *want,
                       hsize_t row0, hsize_t nrows, void *buf, hid_t dxpl, hsize_t *dims);
+/* The same on a dataset already open (and checked): no open per call. */
+gl_err glh5_read_rows_open(hid_t dset, hid_t memtype, hsize_t row0, hsize_t nrows, void *buf,
+                           hid_t dxpl);
 /* Fixed-length string dataset (scalar), malloc'd and NUL-terminated. */
 gl_err glh5_read_string(hid_t loc, const char *obj, char **out);
 

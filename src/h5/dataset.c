@@ -157,21 +157,25 @@ static gl_err glh5_select_rows_(hid_t dset, hid_t fs, hsize_t row0, hsize_t n, h
   return GL_OK;
 }
 
+gl_err glh5_read_rows_open(hid_t dset, hid_t memtype, hsize_t row0, hsize_t nrows, void *buf,
+                           hid_t dxpl) {
+  hid_t fs = H5Dget_space(dset), ms = -1;
+  if (fs < 0) return glh5_fail_(GL_ERR_LIB, dset, "dataset", NULL, "has no dataspace");
+  gl_err err = glh5_select_rows_(dset, fs, row0, nrows, &ms);
+  if (!err && H5Dread(dset, memtype, ms, fs, dxpl, buf ? buf : (void *)&glh5_empty_) < 0)
+    err = glh5_fail_(GL_ERR_INPUT, dset, "dataset", NULL, "rows [%llu, %llu) cannot be read",
+                     (unsigned long long)row0, (unsigned long long)(row0 + nrows));
+  err = glh5_release(err, &ms);
+  return glh5_release(err, &fs);
+}
+
 gl_err glh5_read_rows(hid_t loc, const char *obj, hid_t memtype, int rank, const hsize_t *want,
                       hsize_t row0, hsize_t nrows, void *buf, hid_t dxpl, hsize_t *dims) {
-  hid_t d, fs = -1, ms = -1;
+  hid_t d;
   hsize_t got[GLH5_MAXRANK];
   GL_CALL(glh5_open_checked_(loc, obj, memtype, rank, want, &d, NULL, got));
   if (dims && rank > 0) memcpy(dims, got, (size_t)rank * sizeof *dims);
-  gl_err err = GL_OK;
-  if ((fs = H5Dget_space(d)) < 0) err = glh5_fail_(GL_ERR_LIB, loc, "dataset", obj, "has no dataspace");
-  if (!err) err = glh5_select_rows_(d, fs, row0, nrows, &ms);
-  if (!err && H5Dread(d, memtype, ms, fs, dxpl, buf ? buf : (void *)&glh5_empty_) < 0)
-    err = glh5_fail_(GL_ERR_INPUT, loc, "dataset", obj, "rows [%llu, %llu) cannot be read",
-                     (unsigned long long)row0, (unsigned long long)(row0 + nrows));
-  err = glh5_release(err, &ms);
-  err = glh5_release(err, &fs);
-  return glh5_release(err, &d);
+  return glh5_release(glh5_read_rows_open(d, memtype, row0, nrows, buf, dxpl), &d);
 }
 
 gl_err glh5_read_string(hid_t loc, const char *obj, char **out) {

@@ -285,28 +285,46 @@ static gl_err glio_reopen_datasets_(glio_file *f, const glio_spec *sp) {
 
 /* Collective: the data of every completed agent read back once, so that a damaged chunk
  * (its Fletcher-32 checksum fails) stops the resume instead of being renamed complete with
- * the rest. Agent a is read by rank a % size: every rank takes a share whatever the file's
- * layout, with independent reads since the shares differ. */
+ * the rest. Each rank reads a contiguous share of the agents, in runs of consecutive
+ * completed ones of up to ~4 MB through the datasets the reopen holds, with independent
+ * reads since the shares differ. */
 static gl_err glio_verify_done_(glio_file *f, const glio_spec *sp, const int8_t *done) {
   const glio_layer_info *info = glio_layer_table();
   int dmax = 1;
   for (int i = 0; i < GLIO_NLAYERS; ++i)
     if (sp->layer_on[i] && info[i].dim > dmax) dmax = info[i].dim;
-  float *row = NULL;
+  const size_t per_agent = (size_t)f->nwin * (size_t)dmax;
+  const int64_t kmax = per_agent * sizeof(float) >= ((size_t)4 << 20) ? 1 : (int64_t)(((size_t)4 << 20) / (per_agent * sizeof(float)));
+  int64_t a0, a1;
+  gl_shard_range(f->nagents, f->h.size, f->h.rank, &a0, &a1);
+  float *rows = NULL;
   hid_t dx = H5Pcreate(H5P_DATASET_XFER);
   gl_err err = dx < 0 || H5Pset_dxpl_mpio(dx, H5FD_MPIO_INDEPENDENT) < 0
                    ? gl_error(GL_ERR_LIB, "HDF5: cannot set up independent reads of '%s'", f->partial_path)
-                   : GL_ALLOC(row, (size_t)f->nwin * (size_t)dmax);
+                   : GL_ALLOC(rows, per_agent * (size_t)kmax);
   for (int i = 0; !err && i < GLIO_NLAYERS; ++i) {
     if (!sp->layer_on[i]) continue;
-    char *path = NULL;
-    const hsize_t want[3] = {(hsize_t)f->nagents, (hsize_t)f->nwin, (hsize_t)info[i].dim};
-    err = glh5_path_with("/recording/", info[i].name, &path);
-    for (int64_t a = f->h.rank; !err && a < f->nagents; a += f->h.size)
-      if (done[a]) err = glh5_read_rows(f->h.id, path, H5T_NATIVE_FLOAT, 3, want, (hsize_t)a, 1, row, dx, NULL);
-    free(path);
+    for (int64_t a = a0; !err && a < a1;) {
+      if (!done[a]) {
+        ++a;
+        continue;
+      }
+      int64_t n = 1;
+      while (a + n < a1 && n < kmax && done[a + n]) ++n;
+      err = glh5_read_rows_open(f->layer[i], H5T_NATIVE_FLOAT, (hsize_t)a, (hsize_t)n, rows, dx);
+      if (err && n > 1) { /* read the run again row by row, so that the message names the agent */
+        gl_err row = GL_OK;
+        for (int64_t k = 0; !row && k < n; ++k) {
+          gl_error_clear();
+          row = glh5_read_rows_open(f->layer[i], H5T_NATIVE_FLOAT, (hsize_t)(a + k), 1, rows, dx);
+        }
+        err = row ? row : gl_error(GL_ERR_INPUT, "HDF5 dataset '/recording/%s' rows [%lld, %lld) cannot be read together",
+                                   info[i].name, (long long)a, (long long)(a + n));
+      }
+      a += n;
+    }
   }
-  free(row);
+  free(rows);
   if (dx >= 0 && H5Pclose(dx) < 0 && !err) err = gl_error(GL_ERR_LIB, "HDF5: cannot release a transfer list");
   return gl_agree(f->h.comm, err);
 }
