@@ -76,6 +76,7 @@ case "$cmd" in
     rc=0
     (cd "$tmp" && "$H5CHECK" acceptance eval_forward.h5 eval_turn.h5) > "$tmp/acc.txt" 2>&1 || rc=$?
     mkdir -p "$keep"
+    [ -f "$keep/evaluation.txt" ] || printf '# Acceptance evaluation of %s (tools/train_agents.sh evaluate: eval_forward + eval_turn, 100 agents per condition, seed 7)\n' "$name" > "$keep/evaluation.txt"
     { printf '\n## snapshot %s\n' "$(basename "$snap" .h5)"; cat "$tmp/acc.txt"; } >> "$keep/evaluation.txt"
     cat "$tmp/acc.txt"
     exit $rc;;
