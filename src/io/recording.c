@@ -294,7 +294,8 @@ static gl_err glio_verify_done_(glio_file *f, const glio_spec *sp, const int8_t 
   for (int i = 0; i < GLIO_NLAYERS; ++i)
     if (sp->layer_on[i] && info[i].dim > dmax) dmax = info[i].dim;
   const size_t per_agent = (size_t)f->nwin * (size_t)dmax;
-  const int64_t kmax = per_agent * sizeof(float) >= ((size_t)4 << 20) ? 1 : (int64_t)(((size_t)4 << 20) / (per_agent * sizeof(float)));
+  const size_t run_bytes = (size_t)4 << 20, agent_bytes = per_agent * sizeof(float);
+  const int64_t kmax = agent_bytes >= run_bytes ? 1 : (int64_t)(run_bytes / agent_bytes);
   int64_t a0, a1;
   gl_shard_range(f->nagents, f->h.size, f->h.rank, &a0, &a1);
   float *rows = NULL;
