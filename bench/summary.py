@@ -32,7 +32,7 @@ def rows(d):
         out.append(("gaitlab run, 2 ranks", "1 rank", 2, "%.2fx" % r["speedup_2_ranks"], ""))
     t = load(d, "train.json")
     if t:
-        out.append(("gaitlab train, %d envs" % t["num_envs"], "bare physics share", t["ranks"],
+        out.append(("gaitlab train, %d envs" % t["num_envs"], "its rollout physics alone", t["ranks"],
                     "%.2f" % t["fraction_physics"], "%.0f steps/s; update %.0f %% of an iteration" % (t["steps_per_s"], 100 * t["fraction_update"])))
     s = load(d, "train_scaling.json")
     if s:
