@@ -595,8 +595,6 @@ static void glx_runner_progress(glx_runner *R, long long round) {
          round + 1, R->rounds, cdone, cfg->nconditions, R->steps_done / el, el, el / frac - el);
 }
 
-/* Simulate this rank's part of block `round`, write it collectively and learn which agents
- * every rank completed (so rank 0 can report whole conditions, whose agents may span ranks). */
 /* The agents of group gi this rank owns. */
 static int64_t glx_owned_(const glx_runner *R, int64_t gi) {
   const int64_t s = gi * R->g.W, e = s + R->g.W;
@@ -624,6 +622,8 @@ static int64_t glx_round_group_(const glx_runner *R, long long round) {
   return p[round - nfull];
 }
 
+/* Simulate this rank's part of block `round`, write it collectively and learn which agents
+ * every rank completed (so rank 0 can report whole conditions, whose agents may span ranks). */
 static gl_err glx_runner_block(glx_runner *R, long long round) {
   const int W = R->g.W;
   int64_t gi = glx_round_group_(R, round);
