@@ -45,7 +45,7 @@ for p in "${policies[@]}"; do
   f="$out/$(basename "$p" .h5).h5"
   files+=("$f")
   [ -f "$f" ] && { echo "cross_seed: $f exists, kept"; continue; }
-  mpirun -np "$np" --oversubscribe "$G" run experiments/studies/cross_seed.yaml --quiet --resume \
+  mpirun -np "$np" --oversubscribe --bind-to none "$G" run experiments/studies/cross_seed.yaml --quiet --resume \
     --set policy="$p" --set output="$f" --set conditions.copies="$copies"
 done
 "$G" report "${files[@]}" > "$out/report.txt"

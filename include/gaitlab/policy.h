@@ -101,6 +101,13 @@ gl_err glp_seq_ws_create_d(glp_seq_ws_d **ws, const glp_layout *L, int T, int B)
 size_t glp_seq_ws_bytes_d(const glp_layout *L, int T, int B);
 void glp_seq_ws_destroy_d(glp_seq_ws_d *ws);
 
+/* x[i] = expf(x[i]) for n floats, bitwise equal to the C library's expf for every input
+ * (NaN, infinities and denormals included): on x86-64 with AVX2 and FMA a vector copy of
+ * glibc's algorithm that the first call checks against expf, otherwise expf itself. The
+ * tower's activations use it; glp_expf_vectorised() says which one runs (1 = vector). */
+void glp_expf_n(float *x, size_t n);
+int glp_expf_vectorised(void);
+
 /* Bytes a sequence workspace holds (activations cached for BPTT), to size chunks. */
 size_t glp_seq_ws_bytes(const glp_layout *L, int T, int B, size_t real_size);
 /* Multiply-adds x2 of one forward step of one row (backward costs about twice this). */

@@ -3,6 +3,7 @@
 #define RS(name) name##_f
 #define GEMM cblas_sgemm
 #define EXP expf
+#define EXP_N glp_expf_n
 #include "policy/tower_impl.h"
 
 /* Inference works on one chunk of GLP_BATCH_PAD rows at a time, always with the same BLAS

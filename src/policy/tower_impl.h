@@ -6,11 +6,15 @@
  *   RS(name)      name##_f / name##_d (public symbol suffix)
  *   GEMM          cblas_sgemm / cblas_dgemm
  *   EXP           expf / exp
+ *   EXP_N(x, n)   x[i] = EXP(x[i]) over an array, bitwise equal element by element
  *
  * All matrix products go through BLAS over as many rows as the data dependencies allow:
  * the MLP, the input half of the LSTM gates and the head over T*B rows at once, only the
  * recurrent product W_hh h over B rows per step. Biases and activations are fused into
- * one elementwise pass after each product. */
+ * one elementwise pass after each product. The exponentials of each pass are gathered into
+ * one EXP_N call, so the float build computes them four at a time (glp_expf_n); every other
+ * operation is the one the scalar formula performs, in the same order, so the results do not
+ * change by one bit. */
 
 #include <math.h>
 #include <stdlib.h>
@@ -38,8 +42,6 @@ static inline void RS(gemm_tn_acc)(int M, int N, int K, const real *dY, const re
   GEMM(CblasRowMajor, CblasTrans, CblasNoTrans, N, K, M, (real)1, dY, N, X, K, (real)1, dW, K);
 }
 
-static inline real RS(sigm)(real x) { return (real)1 / ((real)1 + EXP(-x)); }
-
 /* tanh through one exp (glibc's tanhf and expm1f cost 3-4x expf, and the cell evaluates two
  * tanh per unit). e = exp(-2|x|) lies in (0, 1], so 1 - e is exact for e >= 1/2 (Sterbenz)
  * and the absolute error stays at the rounding level of exp. */
@@ -49,13 +51,24 @@ static inline real RS(tanh_e)(real x) {
   return x < 0 ? -t : t;
 }
 
-/* y = ELU(y + b) in place over M rows of N. */
+/* Width of the stack scratch of the element-wise passes. */
+#define ACT_CHUNK 256
+
+/* y = ELU(y + b) in place over M rows of N, as PyTorch's vectorised ELU: v > 0 ? v : exp(v) - 1.
+ * Positive entries take exp(0), so that no lane of EXP_N leaves its fast path for nothing. */
 static inline void RS(bias_elu)(int M, int N, const real *b, real *y) {
+  real e[ACT_CHUNK];
   for (int r = 0; r < M; r++) {
     real *yr = y + (size_t)r * N;
-    for (int j = 0; j < N; j++) {
-      real v = yr[j] + b[j];
-      yr[j] = v > 0 ? v : EXP(v) - (real)1; /* as PyTorch's vectorised ELU */
+    for (int j0 = 0; j0 < N; j0 += ACT_CHUNK) {
+      const int n = N - j0 < ACT_CHUNK ? N - j0 : ACT_CHUNK;
+      real *v = yr + j0;
+      for (int j = 0; j < n; j++) {
+        v[j] += b[j0 + j];
+        e[j] = v[j] > 0 ? 0 : v[j];
+      }
+      EXP_N(e, (size_t)n);
+      for (int j = 0; j < n; j++) v[j] = v[j] > 0 ? v[j] : e[j] - (real)1;
     }
   }
 }
@@ -84,23 +97,35 @@ static inline void RS(colsum_acc)(int M, int N, const real *dy, double *acc, rea
 }
 
 /* The LSTM cell for one row. z holds W_ih x + W_hh h (without biases, PyTorch blocks
- * i, f, g, o) and is overwritten with the activated gates; bsum = b_ih + b_hh. */
+ * i, f, g, o) and is overwritten with the activated gates; bsum = b_ih + b_hh.
+ * i, f, o = 1 / (1 + exp(-a)); g = tanh_e(a); c = f c' + i g; h = o tanh_e(c), with the
+ * exponentials of the 512 gates taken by one EXP_N and those of the 128 cells by another. */
 static inline void RS(lstm_cell)(real *z, const real *bsum, const real *cprev, real *cnew,
                                  real *tanh_c, real *hnew) {
-  for (int j = 0; j < GLP_LSTM; j++) {
-    real i = RS(sigm)(z[j] + bsum[j]);
-    real f = RS(sigm)(z[GLP_LSTM + j] + bsum[GLP_LSTM + j]);
-    real g = RS(tanh_e)(z[2 * GLP_LSTM + j] + bsum[2 * GLP_LSTM + j]);
-    real o = RS(sigm)(z[3 * GLP_LSTM + j] + bsum[3 * GLP_LSTM + j]);
-    real c = f * cprev[j] + i * g;
-    real tc = RS(tanh_e)(c);
-    z[j] = i;
-    z[GLP_LSTM + j] = f;
-    z[2 * GLP_LSTM + j] = g;
-    z[3 * GLP_LSTM + j] = o;
+  enum { H = GLP_LSTM };
+  real a[G4], e[G4];
+  for (int j = 0; j < G4; j++) a[j] = z[j] + bsum[j];
+  for (int j = 0; j < G4; j++) e[j] = -a[j];
+  for (int j = 2 * H; j < 3 * H; j++) e[j] = -2 * (a[j] < 0 ? -a[j] : a[j]);
+  EXP_N(e, G4);
+  for (int j = 0; j < 2 * H; j++) z[j] = (real)1 / ((real)1 + e[j]);
+  for (int j = 3 * H; j < G4; j++) z[j] = (real)1 / ((real)1 + e[j]);
+  for (int j = 2 * H; j < 3 * H; j++) {
+    real t = ((real)1 - e[j]) / ((real)1 + e[j]);
+    z[j] = a[j] < 0 ? -t : t;
+  }
+  real *ec = e; /* the gates' exponentials are spent */
+  for (int j = 0; j < H; j++) {
+    real c = z[H + j] * cprev[j] + z[j] * z[2 * H + j];
     cnew[j] = c;
+    ec[j] = -2 * (c < 0 ? -c : c);
+  }
+  EXP_N(ec, H);
+  for (int j = 0; j < H; j++) {
+    real t = ((real)1 - ec[j]) / ((real)1 + ec[j]);
+    real tc = cnew[j] < 0 ? -t : t;
     if (tanh_c) tanh_c[j] = tc;
-    hnew[j] = o * tc;
+    hnew[j] = z[3 * H + j] * tc;
   }
 }
 
