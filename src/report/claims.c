@@ -293,19 +293,25 @@ glrep_verdict glrep_rule_c6(const double *af, int naf, const double *base, int n
 
 /* ------------------------------------------------------------------ C4: the push */
 
-/* What the push measure reads from the file besides the loaded analysis. */
+/* What the recovery measure reads from the file besides the loaded analysis. Everything but
+ * x is the same for every trial of a file and is read once (glrep_recovery_open): a force
+ * sweep measures thousands of agents of one file. */
 typedef struct glrep_push_in {
   hid_t f;
   const char *path;
   int agent, cond, push_step, step0;
   hsize_t T, D;
-  double *x;                   /* [T x D] the pushed agent's raw layer */
+  char rec[256];               /* /recording/<layer> */
+  hsize_t nrec;                /* its agents */
+  double *x;                   /* [T x D] the trial's agent's raw layer */
   double *nmean, *nscale;      /* [D] the analysis' normalisation */
   double *pmean, *comp;        /* [D], [K x D] its PCA */
   hsize_t K;
   int norm;                    /* 0 zscore, 1 range, 2 none */
   double *cagent, *cstart, *clen; /* /analysis/cycles */
   hsize_t ncyc;
+  size_t *cyc_of, *cyc_first;  /* cycles grouped by agent, in file order within an agent:
+                                  agent a's are cyc_of[cyc_first[a] .. cyc_first[a + 1]) */
 } glrep_push_in;
 
 static void glrep_push_in_free_(glrep_push_in *in) {
@@ -317,6 +323,8 @@ static void glrep_push_in_free_(glrep_push_in *in) {
   free(in->cagent);
   free(in->cstart);
   free(in->clen);
+  free(in->cyc_of);
+  free(in->cyc_first);
 }
 
 /* perturbation.step of the experiment that wrote the file, from its root attribute
@@ -403,10 +411,33 @@ static gl_err glrep_push_cycles_(glrep_push_in *in, const char **why) {
   return err;
 }
 
-/* The raw layer of the pushed agent and the analysis' normalisation and PCA of it. */
+/* The cycles of each agent (a counting sort by agent that keeps the file order within one),
+ * so that a trial visits its own cycles only. Agents outside [0, nrec) have no trial. */
+static gl_err glrep_push_index_(glrep_push_in *in) {
+  const size_t na = (size_t)in->nrec;
+  GL_CALL(GL_ALLOC(in->cyc_first, na + 1));
+  GL_CALL(GL_ALLOC(in->cyc_of, in->ncyc ? (size_t)in->ncyc : 1));
+  for (hsize_t j = 0; j < in->ncyc; ++j) {
+    const double a = in->cagent[j];
+    if (a >= 0 && a < (double)na) in->cyc_first[(size_t)a + 1]++;
+  }
+  for (size_t a = 0; a < na; ++a) in->cyc_first[a + 1] += in->cyc_first[a];
+  size_t *fill = NULL;
+  GL_CALL(GL_ALLOC(fill, na ? na : 1));
+  for (size_t a = 0; a < na; ++a) fill[a] = in->cyc_first[a];
+  for (hsize_t j = 0; j < in->ncyc; ++j) {
+    const double a = in->cagent[j];
+    if (a >= 0 && a < (double)na) in->cyc_of[fill[(size_t)a]++] = (size_t)j;
+  }
+  free(fill);
+  return GL_OK;
+}
+
+/* The layer's shape and the analysis' normalisation and PCA of it. */
 static gl_err glrep_push_layer_(glrep_push_in *in, const char *layer, const char **why) {
-  char rec[256], an[256], obj[320];
-  snprintf(rec, sizeof rec, "/recording/%s", layer);
+  char an[256], obj[320];
+  const char *rec = in->rec;
+  snprintf(in->rec, sizeof in->rec, "/recording/%s", layer);
   snprintf(an, sizeof an, "/analysis/%s", layer);
   int has_r, has_a;
   GL_CALL(glh5_exists(in->f, rec, &has_r));
@@ -416,12 +447,12 @@ static gl_err glrep_push_layer_(glrep_push_in *in, const char *layer, const char
   hsize_t dims[GLH5_MAXRANK];
   H5T_class_t cls;
   GL_CALL(glh5_shape(in->f, rec, &nd, dims, &cls));
-  if (nd != 3 || dims[1] != in->T || (hsize_t)in->agent >= dims[0])
+  if (nd != 3 || dims[1] != in->T)
     return gl_error(GL_ERR_INPUT, "'%s': HDF5 dataset %s is not [agent x %llu steps x unit]", in->path, rec,
                     (unsigned long long)in->T);
+  in->nrec = dims[0];
   in->D = dims[2];
   GL_CALL(GL_ALLOC(in->x, in->T * in->D));
-  GL_CALL(glh5_read_rows(in->f, rec, H5T_NATIVE_DOUBLE, 3, dims, (hsize_t)in->agent, 1, in->x, H5P_DEFAULT, NULL));
   hsize_t n, d2[2];
   const char *sub[3] = {"norm_mean", "norm_scale", "pca/mean"};
   double **dst[3] = {&in->nmean, &in->nscale, &in->pmean};
@@ -446,6 +477,15 @@ static gl_err glrep_push_layer_(glrep_push_in *in, const char *layer, const char
   in->norm = strncmp(norm, "zscore", 6) == 0 ? 0 : strncmp(norm, "range", 5) == 0 ? 1 : 2;
   free(norm);
   return GL_OK;
+}
+
+/* The trial's agent's rows of the layer. */
+static gl_err glrep_push_rows_(glrep_push_in *in) {
+  if (in->agent < 0 || (hsize_t)in->agent >= in->nrec)
+    return gl_error(GL_ERR_INPUT, "'%s': agent %d is not in HDF5 dataset %s (%llu agents)", in->path, in->agent,
+                    in->rec, (unsigned long long)in->nrec);
+  const hsize_t dims[3] = {in->nrec, in->T, in->D};
+  return glh5_read_rows(in->f, in->rec, H5T_NATIVE_DOUBLE, 3, dims, (hsize_t)in->agent, 1, in->x, H5P_DEFAULT, NULL);
 }
 
 /* Sample t in PC space: normalised as the analysis did (docs/analysis.md §3), centred by
@@ -492,23 +532,26 @@ static double glrep_max_over_(const double *d, size_t s, size_t e) {
 /* The count of C4 from the distances and the agent's complete cycles (in window order). */
 static void glrep_push_count_(const glrep_push_in *in, const double *d, glrep_pushm *m) {
   const size_t kp = (size_t)m->push_sample;
-  int first = -1, n = 0;
+  const size_t *mine = in->cyc_of + in->cyc_first[in->agent];
+  const size_t nmine = in->cyc_first[in->agent + 1] - in->cyc_first[in->agent];
+  size_t first = nmine;
+  int n = 0;
   m->d_pre = 0;
-  for (hsize_t j = 0; j < in->ncyc; ++j) {
-    if ((int)in->cagent[j] != in->agent) continue;
+  for (size_t q = 0; q < nmine; ++q) {
+    const size_t j = mine[q];
     size_t s = (size_t)in->cstart[j], e = s + (size_t)in->clen[j];
     if (e > in->T) continue;
     if (e <= kp) {
       double v = glrep_max_over_(d, s, e);
       m->d_pre = v > m->d_pre ? v : m->d_pre;
-    } else if (first < 0) {
-      first = (int)j;
+    } else if (first == nmine) {
+      first = q;
     }
   }
   m->delta = fmax(GLREP_PUSH_TOL_FRAC * m->radius, m->d_pre);
   m->peak = glrep_max_over_(d, kp, in->T);
-  for (hsize_t j = first < 0 ? in->ncyc : (hsize_t)first; j < in->ncyc; ++j) {
-    if ((int)in->cagent[j] != in->agent) continue;
+  for (size_t q = first; q < nmine; ++q) {
+    const size_t j = mine[q];
     size_t s = (size_t)in->cstart[j], e = s + (size_t)in->clen[j];
     if (e > in->T) continue;
     ++m->cycles_after;
@@ -516,18 +559,24 @@ static void glrep_push_count_(const glrep_push_in *in, const double *d, glrep_pu
     n += !m->recovered;
   }
   if (!m->recovered) m->cycles = n;
-  m->measured = first >= 0;
+  m->measured = first < nmine;
   if (!m->measured) m->why = "no complete gait cycle after the push";
+}
+
+/* What every trial of a file shares: the window and cycles, the layer's analysis, the index
+ * of cycles by agent. *why says what is missing. */
+static gl_err glrep_push_prepare_(glrep_push_in *in, const char *layer, const char **why) {
+  GL_CALL(glrep_push_cycles_(in, why));
+  if (!*why) GL_CALL(glrep_push_layer_(in, layer, why));
+  if (!*why) GL_CALL(glrep_push_index_(in));
+  return GL_OK;
 }
 
 /* The recovery of one agent after a disturbance at policy step `step` (C4's measure): its
  * raw layer against its condition's cycle average, in PCs 1-3 of the file's analysis. */
-static gl_err glrep_recovery_(const glrep_file *f, const glrep_pop *p, glrep_push_in *in,
-                              const char *layer, glrep_pushm *m) {
-  GL_CALL(glrep_push_cycles_(in, &m->why));
-  if (!m->why) GL_CALL(glrep_push_layer_(in, layer, &m->why));
-  if (m->why) return GL_OK;
+static gl_err glrep_recovery_(const glrep_pop *p, glrep_push_in *in, glrep_pushm *m) {
   m->agent = in->agent;
+  GL_CALL(glrep_push_rows_(in));
   m->push_sample = in->push_step - in->step0;
   if (m->push_sample < 0 || (hsize_t)m->push_sample >= in->T)
     return m->why = "the disturbance is outside the recorded window", GL_OK;
@@ -540,7 +589,6 @@ static gl_err glrep_recovery_(const glrep_file *f, const glrep_pop *p, glrep_pus
   glrep_push_distances_(in, p, k, d, &m->radius);
   glrep_push_count_(in, d, m);
   free(d);
-  (void)f;
   return GL_OK;
 }
 
@@ -560,27 +608,49 @@ gl_err glrep_push_measure(const glrep_file *f, const char *layer, glrep_pushm *m
   GL_CALL(glh5_open(&in.f, f->path, GLH5_READ));
   gl_err err = glrep_push_step_(&in, &m->why);
   if (!err && !m->why) err = glrep_push_agent_(&in, &m->why);
-  if (!err && !m->why) err = glrep_recovery_(f, p, &in, layer, m);
+  if (!err && !m->why) err = glrep_push_prepare_(&in, layer, &m->why);
+  if (!err && !m->why) err = glrep_recovery_(p, &in, m);
   glrep_push_in_free_(&in);
   return glh5_release(err, &in.f);
 }
 
-gl_err glrep_recovery_measure(const glrep_file *f, const char *layer, int agent, int cond, int step,
-                              glrep_pushm *m) {
-  memset(m, 0, sizeof *m);
-  const glrep_pop *p = glrep_scored_pop_(f, layer);
-  if (!p) return m->why = "the layer is not analysed", GL_OK;
+struct glrep_recovery {
   glrep_push_in in;
-  memset(&in, 0, sizeof in);
-  in.path = f->path;
-  in.f = -1;
-  in.agent = agent;
-  in.cond = cond;
-  in.push_step = step;
-  GL_CALL(glh5_open(&in.f, f->path, GLH5_READ));
-  gl_err err = glrep_recovery_(f, p, &in, layer, m);
-  glrep_push_in_free_(&in);
-  return glh5_release(err, &in.f);
+  const glrep_pop *p;
+  const char *why; /* why no trial of this file can be measured, or NULL */
+};
+
+gl_err glrep_recovery_open(const glrep_file *f, const char *layer, glrep_recovery **out) {
+  *out = NULL;
+  glrep_recovery *r;
+  GL_CALL(GL_ALLOC(r, 1));
+  r->in.path = f->path;
+  r->in.f = -1;
+  r->p = glrep_scored_pop_(f, layer);
+  gl_err err = GL_OK;
+  if (!r->p) r->why = "the layer is not analysed";
+  else err = glh5_open(&r->in.f, f->path, GLH5_READ);
+  if (!err && !r->why) err = glrep_push_prepare_(&r->in, layer, &r->why);
+  if (err) return glrep_recovery_close(r, err);
+  *out = r;
+  return GL_OK;
+}
+
+gl_err glrep_recovery_trial(glrep_recovery *r, int agent, int cond, int step, glrep_pushm *m) {
+  memset(m, 0, sizeof *m);
+  if (r->why) return m->why = r->why, GL_OK;
+  r->in.agent = agent;
+  r->in.cond = cond;
+  r->in.push_step = step;
+  return glrep_recovery_(r->p, &r->in, m);
+}
+
+gl_err glrep_recovery_close(glrep_recovery *r, gl_err err) {
+  if (!r) return err;
+  glrep_push_in_free_(&r->in);
+  err = glh5_release(err, &r->in.f);
+  free(r);
+  return err;
 }
 
 /* Holds when both layers are back within tolerance inside the recorded window. */

@@ -492,6 +492,7 @@ static gl_err glrep_force_(const glrep_rd *r, glrep_file *g) {
                                      "/agents/fell", "/agents/perturbed"};
   double *col[6] = {NULL};
   hsize_t dims[2], n = 0;
+  glrep_recovery *rec = NULL; /* opened at the first trial that needs it */
   gl_err err = GL_OK;
   for (int k = 0; k < 6 && !err; ++k) {
     err = glrep_read_(r, obj[k], 1, &col[k], dims);
@@ -519,7 +520,8 @@ static gl_err glrep_force_(const glrep_rd *r, glrep_file *g) {
     }
     if (col[3][a] >= 0 && !(col[4][a] > 0) && g->has_analysis) {
       glrep_pushm m;
-      err = glrep_recovery_measure(g, GLREP_RECOVERY_LAYER, (int)a, (int)col[0][a], (int)col[3][a], &m);
+      if (!rec) err = glrep_recovery_open(g, GLREP_RECOVERY_LAYER, &rec);
+      if (!err) err = glrep_recovery_trial(rec, (int)a, (int)col[0][a], (int)col[3][a], &m);
       if (!err && m.measured) {
         cell[GLREP_FC_MEASURED] += 1;
         cell[GLREP_FC_RECOVERED] += m.recovered;
@@ -527,6 +529,7 @@ static gl_err glrep_force_(const glrep_rd *r, glrep_file *g) {
       }
     }
   }
+  err = glrep_recovery_close(rec, err);
   if (!err) qsort(g->force, (size_t)g->nforce, GLREP_FORCE_NCOL * sizeof(double), glrep_force_cmp_);
   for (int k = 0; k < 6; ++k) free(col[k]);
   return err;
@@ -548,6 +551,7 @@ static gl_err glrep_neural_(const glrep_rd *r, glrep_file *g) {
                                      "/agents/rf_cycles", "/agents/mean_velocity"};
   double *col[5] = {NULL};
   hsize_t dims[2], n = 0;
+  glrep_recovery *rec = NULL; /* opened at the first trial that needs it */
   for (int k = 0; k < 5 && !err; ++k) {
     err = glrep_read_(r, obj[k], k == 4 ? 2 : 1, &col[k], dims);
     if (!err && k == 0) n = dims[0];
@@ -585,7 +589,8 @@ static gl_err glrep_neural_(const glrep_rd *r, glrep_file *g) {
     cell[GLREP_NC_RF] += col[3][a];
     if (transient && key[1] > 0 && g->has_analysis) {
       glrep_pushm m;
-      err = glrep_recovery_measure(g, GLREP_RECOVERY_LAYER, (int)a, k, (int)g->neural_step, &m);
+      if (!rec) err = glrep_recovery_open(g, GLREP_RECOVERY_LAYER, &rec);
+      if (!err) err = glrep_recovery_trial(rec, (int)a, k, (int)g->neural_step, &m);
       if (!err && m.measured) {
         cell[GLREP_NC_MEASURED] += 1;
         cell[GLREP_NC_RECOVERED] += m.recovered;
@@ -593,6 +598,7 @@ static gl_err glrep_neural_(const glrep_rd *r, glrep_file *g) {
       }
     }
   }
+  err = glrep_recovery_close(rec, err);
   if (!err) qsort(g->neural, (size_t)g->nneural, GLREP_NEURAL_NCOL * sizeof(double), glrep_force_cmp2_);
   for (int k = 0; k < 5; ++k) free(col[k]);
   return err;

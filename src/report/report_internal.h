@@ -155,9 +155,14 @@ typedef struct glrep_pushm {
   double peak;         /* max distance after the push */
 } glrep_pushm;
 gl_err glrep_push_measure(const glrep_file *f, const char *layer, glrep_pushm *m);
-/* The same measure for any agent disturbed at policy step `step` (force experiments). */
-gl_err glrep_recovery_measure(const glrep_file *f, const char *layer, int agent, int cond, int step,
-                              glrep_pushm *m);
+/* The same measure for any agent disturbed at policy step `step` (force and neural
+ * experiments): open reads what every trial of the file shares once (the cycles, the layer's
+ * normalisation and PCA), each trial reads its agent's rows; close returns err, or the
+ * close's own error if err was GL_OK. */
+typedef struct glrep_recovery glrep_recovery;
+gl_err glrep_recovery_open(const glrep_file *f, const char *layer, glrep_recovery **r);
+gl_err glrep_recovery_trial(glrep_recovery *r, int agent, int cond, int step, glrep_pushm *m);
+gl_err glrep_recovery_close(glrep_recovery *r, gl_err err);
 glrep_verdict glrep_rule_c4(const glrep_pushm *rec, const glrep_pushm *act);
 
 /* C5: frequencies in order of increasing speed. */
