@@ -86,16 +86,17 @@ static void glcli_version(void) {
   printf("gaitlab %s (git %s)\n%s\n", gl_version(), gl_git_hash(), libs);
 }
 
-int main(int argc, char **argv) {
-  /* Before MPI_Init, which can take seconds on a busy node: a SIGTERM arriving then must
-   * also mean "stop cleanly". */
+/* MPI up, with the settings every command relies on; returns 0 or the exit code. Signals go
+ * in before MPI_Init, which can take seconds on a busy node: a SIGTERM arriving then must
+ * also mean "stop cleanly". */
+static int glcli_start_(int *argc, char ***argv, int *rank) {
   gl_signals_install();
   /* Open MPI 4.1's "lockedfile" shared-file-pointer component builds its lock file name with
    * an unchecked sprintf while MPI_File_open merely queries it, so any file path longer than
    * about 250 bytes aborts the job ("buffer overflow detected"). gaitlab never uses shared
    * file pointers; leaving that component out is harmless, and a user's own setting wins. */
   setenv("OMPI_MCA_sharedfp", "^lockedfile", 0);
-  if (MPI_Init(&argc, &argv) != MPI_SUCCESS) {
+  if (MPI_Init(argc, argv) != MPI_SUCCESS) {
     fprintf(stderr, "gaitlab: error: MPI_Init failed (is the MPI runtime installed and the "
                     "launcher's environment intact?)\n");
     return (int)GL_ERR_MPI;
@@ -108,25 +109,14 @@ int main(int argc, char **argv) {
   }
   /* One BLAS thread per rank: ranks already use the cores (docs/building.md §4). */
   openblas_set_num_threads(1);
-  MPI_Comm comm = MPI_COMM_WORLD;
-  int rank;
-  MPI_Comm_rank(comm, &rank);
-  gl_log_set_rank(rank);
+  MPI_Comm_rank(MPI_COMM_WORLD, rank);
+  gl_log_set_rank(*rank);
+  return 0;
+}
 
-  gl_err err = GL_OK;
-  int local_only = 1; /* errors found before dispatch are identical on all ranks */
-  if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
-      strcmp(argv[1], "help") == 0) {
-    if (rank == 0) glcli_usage(stdout);
-    err = argc < 2 ? GL_ERR_INPUT : GL_OK;
-    MPI_Finalize();
-    return (int)err;
-  }
-  if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
-    if (rank == 0) glcli_version();
-    MPI_Finalize();
-    return 0;
-  }
+/* The command named by argv[1], its options parsed, run. *local_only stays 1 for errors
+ * found before the command runs: every rank found the same one, so rank 0 alone prints it. */
+static gl_err glcli_dispatch_(int argc, char **argv, MPI_Comm comm, int rank, int *local_only) {
   const glcli_command *cmd = NULL;
   for (size_t i = 0; i < GLCLI_NCOMMANDS; ++i)
     if (strcmp(argv[1], glcli_commands_[i].name) == 0) cmd = &glcli_commands_[i];
@@ -135,25 +125,26 @@ int main(int argc, char **argv) {
     for (size_t i = 0; i < GLCLI_NCOMMANDS; ++i)
       snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", i ? ", " : "",
                glcli_commands_[i].name);
-    err = gl_error(GL_ERR_INPUT, "unknown command '%s'; allowed: %s (see gaitlab --help)", argv[1], names);
-  } else {
-    glcli_args args;
-    err = glcli_parse_opts(argc - 2, argv + 2, cmd->usage, cmd->opts, &args);
-    if (!err && args.help) {
-      if (rank == 0 && (cmd->help_flags & GLCLI_HELP_TEXT)) printf("usage: %s\n\n%s\n\n", cmd->usage, cmd->help);
-      fflush(stdout);
-      if (cmd->help_flags != GLCLI_HELP_TEXT) err = cmd->fn(&args, comm);
-    } else if (!err) {
-      double max_mem = 0;
-      if (args.max_memory) err = gl_memory_parse(args.max_memory, &max_mem);
-      gl_memory_set_max(max_mem);
-    }
-    if (!err && !args.help) {
-      local_only = 0;
-      gl_log_set_quiet(args.quiet);
-      err = cmd->fn(&args, comm);
-    }
+    return gl_error(GL_ERR_INPUT, "unknown command '%s'; allowed: %s (see gaitlab --help)", argv[1], names);
   }
+  glcli_args args;
+  gl_err err = glcli_parse_opts(argc - 2, argv + 2, cmd->usage, cmd->opts, &args);
+  if (!err && args.help) {
+    if (rank == 0 && (cmd->help_flags & GLCLI_HELP_TEXT)) printf("usage: %s\n\n%s\n\n", cmd->usage, cmd->help);
+    fflush(stdout);
+    return cmd->help_flags != GLCLI_HELP_TEXT ? cmd->fn(&args, comm) : GL_OK;
+  }
+  if (err) return err;
+  double max_mem = 0;
+  if (args.max_memory) GL_CALL(gl_memory_parse(args.max_memory, &max_mem));
+  gl_memory_set_max(max_mem);
+  *local_only = 0;
+  gl_log_set_quiet(args.quiet);
+  return cmd->fn(&args, comm);
+}
+
+/* The error printed once, and the exit. */
+static int glcli_finish_(gl_err err, int rank, int local_only) {
   /* A report redirected to a full disk must not exit 0: stdout's errors are errors. */
   if (!err && (fflush(stdout) != 0 || ferror(stdout)))
     err = gl_error(GL_ERR_IO, "cannot write to standard output: %s", strerror(errno));
@@ -170,4 +161,23 @@ int main(int argc, char **argv) {
   }
   MPI_Finalize();
   return (int)err;
+}
+
+int main(int argc, char **argv) {
+  int rank = 0, rc = glcli_start_(&argc, &argv, &rank);
+  if (rc) return rc;
+  if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
+      strcmp(argv[1], "help") == 0) {
+    if (rank == 0) glcli_usage(stdout);
+    MPI_Finalize();
+    return argc < 2 ? (int)GL_ERR_INPUT : 0;
+  }
+  if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
+    if (rank == 0) glcli_version();
+    MPI_Finalize();
+    return 0;
+  }
+  int local_only = 1;
+  gl_err err = glcli_dispatch_(argc, argv, MPI_COMM_WORLD, rank, &local_only);
+  return glcli_finish_(err, rank, local_only);
 }
