@@ -29,6 +29,7 @@ check window 2 "window\.yaml:5:16: sim\.record_stop: 200 exceeds sim\.episode_st
 check range 2 "range\.yaml:3:13: sim\.timestep" -- "$G" validate "$B/range.yaml"
 check syntax 2 "syntax\.yaml:[0-9]+:[0-9]+:" -- "$G" validate "$B/syntax.yaml"
 check analysis-typo 2 "analysis\.yaml:7:3: .*pca_componets.*pca_components" -- "$G" validate "$B/analysis.yaml"
+check analysis-unrecorded 2 "analysis\.populations: 'lstm_c' is not recorded; recorded layers: mu, foot_force" -- "$G" validate "$S" --set 'record=[mu, foot_force]' --set 'analysis.populations=[lstm_c, mu]'
 check analysis-typo-run 2 "analysis\.yaml:7:3" -- "$G" run "$B/analysis.yaml" --set output=at.h5
 [ ! -e at.h5 ] && [ ! -e at.h5.partial ] || { echo "FAIL analysis-typo-run simulated before validating"; fails=$((fails+1)); }
 check missing-file 2 "cannot read 'nope\.yaml'" -- "$G" validate nope.yaml
