@@ -35,3 +35,5 @@ gaitlab_script_test(NAME analysis_crafted SCRIPT ${GAITLAB_TEST_DIR}/crafted.sh 
 add_executable(bench_pca ${CMAKE_SOURCE_DIR}/bench/bench_pca.c)
 target_compile_options(bench_pca PRIVATE ${GAITLAB_WARN})
 target_link_libraries(bench_pca PRIVATE gaitlab_core)
+# gaitlab analyze FILE starts from the file's own analysis: block (1 and 2 ranks).
+gaitlab_script_test(NAME analysis_reanalyze SCRIPT ${GAITLAB_TEST_DIR}/reanalyze.sh TIMEOUT 300)
