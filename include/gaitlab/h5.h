@@ -135,6 +135,9 @@ gl_err glh5_attr_read_string(hid_t obj, const char *name, char **value);
 /* Numeric readers accept an integer or floating-point attribute of one element. */
 gl_err glh5_attr_read_int(hid_t obj, const char *name, long long *value);
 gl_err glh5_attr_read_double(hid_t obj, const char *name, double *value);
+/* A numeric attribute of any number of elements: *n receives the count, and the values are
+ * read (converted to double) only when they fit in max. */
+gl_err glh5_attr_read_doubles(hid_t obj, const char *name, double *values, hsize_t max, hsize_t *n);
 
 /* ---- datasets: shape-checked reads */
 

@@ -195,3 +195,22 @@ gl_err glh5_attr_read_int(hid_t obj, const char *name, long long *value) {
 gl_err glh5_attr_read_double(hid_t obj, const char *name, double *value) {
   return glh5_attr_read_num_(obj, name, H5T_NATIVE_DOUBLE, value);
 }
+
+gl_err glh5_attr_read_doubles(hid_t obj, const char *name, double *values, hsize_t max, hsize_t *n) {
+  hid_t a, t = -1, sp = -1;
+  *n = 0;
+  GL_CALL(glh5_attr_open_(obj, name, &a));
+  t = H5Aget_type(a);
+  sp = H5Aget_space(a);
+  H5T_class_t cls = t < 0 ? H5T_NO_CLASS : H5Tget_class(t);
+  hssize_t np = sp >= 0 ? H5Sget_simple_extent_npoints(sp) : -1;
+  gl_err err = GL_OK;
+  if ((cls != H5T_INTEGER && cls != H5T_FLOAT) || np < 0)
+    err = glh5_attr_fail_(GL_ERR_INPUT, obj, name, "is not numeric");
+  else if ((hsize_t)np <= max && np > 0 && H5Aread(a, H5T_NATIVE_DOUBLE, values) < 0)
+    err = glh5_attr_fail_(GL_ERR_INPUT, obj, name, "cannot be read");
+  if (!err) *n = (hsize_t)np;
+  err = glh5_release(err, &sp);
+  err = glh5_release(err, &t);
+  return glh5_release(err, &a);
+}

@@ -25,19 +25,22 @@ static gl_err glinfo_attr_(hid_t obj, const char *name) {
     else
       printf("  %-18s %s\n", name, v);
     free(v);
-  } else if (cls == H5T_INTEGER) {
-    long long v = 0;
-    GL_CALL(glh5_attr_read_int(obj, name, &v));
-    printf("  %-18s %lld\n", name, v);
-  } else if (cls == H5T_FLOAT) {
-    double v = 0;
-    GL_CALL(glh5_attr_read_double(obj, name, &v));
-    printf("  %-18s %.10g\n", name, v);
+  } else if (cls == H5T_INTEGER || cls == H5T_FLOAT) {
+    /* numbers, and short arrays of them (a policy's hidden_sizes) in brackets */
+    enum { SHOW = 8 };
+    double v[SHOW];
+    hsize_t n = 0;
+    GL_CALL(glh5_attr_read_doubles(obj, name, v, SHOW, &n));
+    printf("  %-18s ", name);
+    if (n > SHOW) printf("(%llu numbers; h5dump -a %s)", (unsigned long long)n, name);
+    for (hsize_t i = 0; n <= SHOW && i < n; ++i)
+      printf(n == 1 ? "%.10g" : i == 0 ? "[%.10g" : ", %.10g", v[i]);
+    printf("%s\n", n > 1 && n <= SHOW ? "]" : "");
   }
   return GL_OK;
 }
 
-/* Every scalar attribute of obj, in name order (arrays are left to h5dump). */
+/* Every attribute of obj, in name order (long arrays and texts by size only: h5dump). */
 static gl_err glinfo_attrs_(hid_t obj) {
   char **names = NULL;
   int n = 0;

@@ -54,6 +54,7 @@ check unwritable 2 "output 'no/such/dir/x\.h5': directory 'no/such/dir' does not
 # A finished run, and info on it.
 check run 0 "" -- "$MPIEXEC" -n 2 --oversubscribe "$G" run "$S" --quiet --set output=ok.h5
 check info 0 "tracking \(mean body-frame velocity" -- "$G" info ok.h5
+check info-policy 0 "hidden_sizes +\[512, 256, 128\].*policy_steps +[0-9]+" -- bash -c "set -o pipefail; \"$G\" info \"$GAITLAB_SOURCE_DIR/policies/default.h5\" | tr '\n' ' '"
 check info-notfile 2 "is missing or unreadable|not an HDF5 file" -- "$G" info "$B/typo.yaml"
 # Inputs that are not regular HDF5 files: one line, exit 2, never a hang (a FIFO would
 # block a reader that opens it).
