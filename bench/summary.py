@@ -54,6 +54,10 @@ def rows(d):
                 out.append(("tangling N = %d, D = %d (screened)" % (k["n"], k["d"]), "SGEMM floor 2 N^2 D / rate", k["ranks"],
                             "%.2f" % (1 / k["screened_seconds_over_sgemm_floor"]),
                             "exact path %.2f of the DGEMM floor" % (1 / k["exact_seconds_over_dgemm_floor"])))
+    x = load(d, "expf.json")
+    if x:
+        out.append(("tower exponentials (glp_expf_n, %s)" % x["kernel"], "glibc expf, same run", 1, "%.2fx" % x["speedup_vs_libm"],
+                    "%.2f ns per element; %d of 2^32 inputs differ from expf" % (x["ns_per_element_glp"], x["inputs_differing"])))
     e2e = load(d, "paper.json")
     if e2e:
         out.append(("paper exp1 + exp2 + exp3_u end to end", "walking physics + inference", e2e["ranks"], "%.2f" % e2e["ratio_to_bound"],
