@@ -2,7 +2,9 @@
  * all ranks through MPI-IO, readable by h5py without custom code.
  *
  *   /                      attrs: config_yaml, git_hash, gaitlab_version, library_versions,
- *                                 seed, nranks, name, status ("complete" once renamed)
+ *                                 seed, nranks, name, status ("complete" once renamed);
+ *                                 policy, and the policy file's own provenance: policy_seed,
+ *                                 policy_steps, policy_iterations, policy_git_hash
  *   /conditions/{u,v,r}    [condition] float64, SI (m/s, m/s, rad/s)
  *   /conditions/{u,v,r}_obs [condition] float64, observation scale (x2, x2, x0.25; the
  *                          authors' analysis labels)
@@ -61,6 +63,11 @@ typedef struct glio_spec {
   const char *config_yaml;     /* provenance; a resume must match it exactly */
   const char *name, *policy;
   int seed;
+  /* The agent's provenance from its policy file, so that a recording names the very agent
+   * even after policies/<name>.h5 is replaced: training seed, steps, iterations, git hash
+   * (NULL: "unknown"). */
+  long long policy_seed, policy_steps, policy_iterations;
+  const char *policy_git_hash;
   int nconditions;
   const double *cond;          /* [nconditions x 3] commanded u, v, r (SI) */
   int copies;

@@ -135,6 +135,10 @@ static gl_err glio_write_root_attrs_(glio_file *f, const glio_spec *sp) {
   GL_CALL(glh5_attr_string(r, "gaitlab_version", gl_version()));
   GL_CALL(glh5_attr_string(r, "library_versions", libs));
   GL_CALL(glh5_attr_string(r, "policy", sp->policy));
+  GL_CALL(glh5_attr_int(r, "policy_seed", sp->policy_seed));
+  GL_CALL(glh5_attr_int(r, "policy_steps", sp->policy_steps));
+  GL_CALL(glh5_attr_int(r, "policy_iterations", sp->policy_iterations));
+  GL_CALL(glh5_attr_string(r, "policy_git_hash", sp->policy_git_hash ? sp->policy_git_hash : "unknown"));
   GL_CALL(glh5_attr_int(r, "seed", sp->seed));
   GL_CALL(glh5_attr_int(r, "nranks", f->h.size));
   GL_CALL(glh5_attr_string(r, "status", "partial"));

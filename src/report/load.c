@@ -78,6 +78,7 @@ static gl_err glrep_provenance_(const glrep_rd *r, glrep_file *g) {
   glrep_attr_str_(r->f, "status", &g->status);
   glrep_attr_str_(r->f, "gaitlab_version", &g->version);
   g->seed = glrep_attr_ll_(r->f, "seed");
+  g->policy_seed = glrep_attr_ll_(r->f, "policy_seed");
   g->nranks = glrep_attr_ll_(r->f, "nranks");
   return GL_OK;
 }
@@ -622,7 +623,7 @@ gl_err glrep_load(const char *path, glrep_file **out) {
   glrep_file *g = NULL;
   gl_err err = GL_ALLOC(g, 1);
   if (err) return glh5_release(err, &r.f);
-  g->seed = g->nranks = g->analysis_nranks = -1;
+  g->seed = g->policy_seed = g->nranks = g->analysis_nranks = -1;
   g->analysis_seconds = NAN;
   g->path = glrep_strdup_(path);
   g->stem = glrep_stem_(path);

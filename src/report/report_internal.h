@@ -49,6 +49,7 @@ struct glrep_file {
   char *path, *stem;
   char *name, *git_hash, *policy, *status, *version;
   long long seed, nranks;     /* -1 when absent */
+  long long policy_seed;      /* the agent's training seed; -1 when absent (older files) */
   int ncond;
   double *u, *v, *r;          /* [ncond] */
   int ncol, nrow;

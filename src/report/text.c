@@ -429,7 +429,8 @@ gl_err glrep_write_comparison(const glrep_file *const *f, int n, FILE *o) {
   int nn = 0;
   GL_CALL(glrep_union_(f, n, &names, &nn));
   int ncols = 1 + 2 * nn;
-  fprintf(o, "comparison across %d files (fall%% over all agents; PC1-3%% explained variance; Q = mean tangling):\n", n);
+  fprintf(o, "comparison across %d files (seed: the agent's training seed, - when the file does not say; fall%% over all agents;\n"
+             "PC1-3%% explained variance; Q = mean tangling):\n", n);
   fprintf(o, "  %-24s %6s %10s", "file", "seed", "fall%");
   for (int k = 0; k < nn; ++k) {
     char h1[96], h2[96];
@@ -440,7 +441,8 @@ gl_err glrep_write_comparison(const glrep_file *const *f, int n, FILE *o) {
   fprintf(o, "\n");
   for (int i = 0; i < n; ++i) {
     char b[32];
-    fprintf(o, "  %-24s %6lld", f[i]->stem, f[i]->seed);
+    if (f[i]->policy_seed >= 0) fprintf(o, "  %-24s %6lld", f[i]->stem, f[i]->policy_seed);
+    else fprintf(o, "  %-24s %6s", f[i]->stem, "-");
     for (int c = 0; c < ncols; ++c)
       fprintf(o, " %*s", c == 0 ? 10 : 14, glrep_num_(b, sizeof b, glrep_cmp_value_(f[i], names, c), c % 2 ? 2 : (c ? -1 : 2)));
     fprintf(o, "\n");

@@ -507,6 +507,14 @@ static void glx_recording_spec(const glx_config *cfg, glio_spec *sp) {
   sp->force = cfg->perturb_kind == GLX_PERTURB_FORCE;
 }
 
+/* What the recording says of the agent itself (its policy file's provenance). */
+static void glx_recording_policy(const glp_policy *p, glio_spec *sp) {
+  sp->policy_seed = (long long)p->seed;
+  sp->policy_steps = (long long)p->policy_steps;
+  sp->policy_iterations = p->iterations;
+  sp->policy_git_hash = p->git_hash;
+}
+
 /* What the recording says of the neural: block (the columns exist only with one). */
 static void glx_recording_neural(const glx_config *cfg, const glx_neural *n, glio_spec *sp) {
   static const char *const kinds[] = {"none", "set", "offset", "scale", "zero", "ablate"};
@@ -723,6 +731,7 @@ gl_err glx_run(const glx_config *cfg, int resume, int quiet, MPI_Comm comm) {
   }
   glio_spec spec;
   glx_recording_spec(cfg, &spec);
+  glx_recording_policy(R.pol, &spec);
   glx_recording_neural(cfg, &R.neural, &spec);
   GL_GOTO(err, glio_open(&R.file, &spec, resume, comm, &R.done), out);
   GL_GOTO(err, glx_runner_plan(&R), out);

@@ -51,6 +51,10 @@ static void spec_for(glio_spec *sp, const char *output, const char *yaml, int *l
   sp->name = "recording_test";
   sp->policy = "none";
   sp->seed = 5;
+  sp->policy_seed = 12;
+  sp->policy_steps = 34000000;
+  sp->policy_iterations = 2770;
+  sp->policy_git_hash = "feedbeef0123";
   sp->nconditions = NCOND;
   sp->cond = cond_;
   sp->copies = COPIES;
@@ -197,6 +201,15 @@ static void check_file(const char *path) {
   CHECK(glh5_attr_read_string(f, "status", &status) == GL_OK);
   CHECK(status && strcmp(status, "complete") == 0);
   free(status);
+  /* the agent's provenance beside the experiment's */
+  long long ps = 0, st = 0, it = 0, seed = 0;
+  char *gh = NULL;
+  CHECK(glh5_attr_read_int(f, "policy_seed", &ps) == GL_OK && ps == 12);
+  CHECK(glh5_attr_read_int(f, "policy_steps", &st) == GL_OK && st == 34000000);
+  CHECK(glh5_attr_read_int(f, "policy_iterations", &it) == GL_OK && it == 2770);
+  CHECK(glh5_attr_read_int(f, "seed", &seed) == GL_OK && seed == 5);
+  CHECK(glh5_attr_read_string(f, "policy_git_hash", &gh) == GL_OK && gh && strcmp(gh, "feedbeef0123") == 0);
+  free(gh);
   H5Fclose(f);
 }
 
