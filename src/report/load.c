@@ -644,6 +644,7 @@ gl_err glrep_load(const char *path, glrep_file **out) {
   /* after the analysis: the recovery measure reads its cycle averages and PCs */
   GL_GOTO(err, glrep_force_(&r, g), done);
   GL_GOTO(err, glrep_neural_(&r, g), done);
+  GL_GOTO(err, glrep_fixed_points_load(r.f, path, g), done);
 done:
   err = glh5_release(err, &r.f);
   if (err) glrep_destroy(g);
@@ -678,6 +679,7 @@ void glrep_destroy(glrep_file *f) {
     free(p->sproj);
   }
   free(f->pop);
+  glrep_fixed_points_free(f);
   free(f->force);
   free(f->neural);
   free(f->neural_kind);

@@ -3,6 +3,8 @@
 #ifndef GAITLAB_REPORT_INTERNAL_H
 #define GAITLAB_REPORT_INTERNAL_H
 
+#include <hdf5.h>
+
 #include "gaitlab/report.h"
 
 enum { GLREP_Q_MEAN, GLREP_Q_MEDIAN, GLREP_Q_P90_LINEAR, GLREP_Q_P90_HAZEN, GLREP_Q_MAX, GLREP_NQ };
@@ -77,7 +79,22 @@ struct glrep_file {
   double *neural; /* [nneural][GLREP_NEURAL_NCOL] */
   char *neural_kind; /* the block's kind (attribute of /agents/neural_count) */
   long long neural_step;
+  /* gaitlab dynamics (/dynamics/fixed_points/<input>/): one entry per input, in reading
+   * order (fixed_points.c); NULL when the file has none */
+  int nfp;
+  struct glrep_fp *fp;
 };
+/* What the fixed-point search found for one constant input. */
+typedef struct glrep_fp {
+  char *input;               /* zero, zero_obs, condition_<k> */
+  int points, fixed, slow;   /* unique points; fixed (q < q_fixed) and slow ones */
+  int fixed_stable;          /* fixed points with every |lambda| < 1 */
+  long long inits, members;  /* initial states merged into any point, into a fixed one */
+  double rho_min, rho_max;   /* spectral radius over the fixed points (NaN without) */
+  double cmax;               /* largest |c| of a fixed point */
+} glrep_fp;
+gl_err glrep_fixed_points_load(hid_t f, const char *path, glrep_file *g);
+void glrep_fixed_points_free(glrep_file *g);
 /* Per cell: agents, falls, the standing agents and their summed |measured - commanded|
  * (u, v, r) and RF cycles; of the standing agents of a transient change, how many C4's
  * recovery measure could judge, how many returned, and their summed cycles. */

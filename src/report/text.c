@@ -358,6 +358,27 @@ static void glrep_analysis_text_(const glrep_set *s, FILE *o) {
   for (int i = 0; i < f->npop; ++i) glrep_pop_text_(s, &f->pop[i], o);
 }
 
+/* Fixed and slow points per constant input (one file's; across files they are not averaged:
+ * the points of different agents are different objects). */
+static void glrep_fixed_points_text_(const glrep_file *f, FILE *o) {
+  if (f->nfp == 0) return;
+  fprintf(o, "\nfixed points of the actor LSTM (/dynamics/fixed_points, gaitlab dynamics; fixed: q < q_fixed,\n"
+             "stable: every |lambda(dF/dx)| < 1; inits: initial states that ended at a fixed point):\n"
+             "  %-14s %6s %6s %6s %6s %13s %22s %10s\n",
+          "input", "points", "fixed", "stable", "slow", "inits->fixed", "max|lambda| of fixed", "max |c|");
+  for (int i = 0; i < f->nfp; ++i) {
+    const glrep_fp *p = &f->fp[i];
+    char rho[48], inits[32], cmax[32] = "n/a";
+    if (p->fixed == 0) snprintf(rho, sizeof rho, "n/a");
+    else if (p->fixed == 1 || p->rho_min == p->rho_max) snprintf(rho, sizeof rho, "%.4g", p->rho_max);
+    else snprintf(rho, sizeof rho, "%.4g-%.4g", p->rho_min, p->rho_max);
+    snprintf(inits, sizeof inits, "%lld/%lld", p->members, p->inits);
+    if (p->fixed) snprintf(cmax, sizeof cmax, "%.4g", p->cmax);
+    fprintf(o, "  %-14s %6d %6d %6d %6d %13s %22s %10s\n", p->input, p->points, p->fixed, p->fixed_stable,
+            p->slow, inits, rho, cmax);
+  }
+}
+
 gl_err glrep_write_text(const glrep_file *f, FILE *o) {
   const glrep_set s = {&f, 1, 1};
   fprintf(o, "== %s\n", f->path);
@@ -365,6 +386,7 @@ gl_err glrep_write_text(const glrep_file *f, FILE *o) {
   glrep_tracking_text_(&s, o);
   glrep_force_text_(&s, o);
   glrep_neural_text_(&s, o);
+  glrep_fixed_points_text_(f, o);
   if (!f->has_analysis) fprintf(o, "\nanalysis: absent (run `gaitlab analyze %s` first)\n", f->path);
   else glrep_analysis_text_(&s, o);
   fprintf(o, "\n");

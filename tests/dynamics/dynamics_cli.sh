@@ -52,6 +52,16 @@ zo = d["dynamics/fixed_points/zero_obs"]
 assert zo["is_fixed"][()].sum() == 0 and zo["q"][()].min() > 1, "zero_obs: a fixed point was reported"
 print("conventions: ok, zero radius %.4f" % g["spectral_radius"][0])
 PY
+# The report's fixed-point table, against the datasets it summarises (read with h5py).
+"$G" dynamics s.h5 -q --set dynamics.inits=16 --set dynamics.max_iter=50 || fail "dynamics into s.h5"
+"$G" dynamics s.h5 -q --set dynamics.inits=16 --set dynamics.max_iter=50 --set dynamics.input=zero_obs || fail "zero_obs into s.h5"
+want=$("${GAITLAB_PYTHON:-/usr/bin/python3}" -c '
+import sys, h5py, numpy as np
+g = h5py.File(sys.argv[1], "r")["dynamics/fixed_points/zero"]
+print("zero 1 1 1 0 %d/16 %.4g %.4g" % (g["members"][0], g["spectral_radius"][0], np.abs(g["points"][0][128:]).max()))' s.h5)
+got=$("$G" report s.h5 | awk '$1 == "zero" || $1 == "zero_obs" {$1 = $1; print}')
+[ "$(head -1 <<<"$got")" = "$want" ] && echo "ok   report: $want" || fail "report zero row: '$(head -1 <<<"$got")', want '$want'"
+[ "$(tail -1 <<<"$got")" = "zero_obs 16 0 0 16 0/16 n/a n/a" ] && echo "ok   report: no fixed point for zero_obs" || fail "report zero_obs row: '$(tail -1 <<<"$got")'"
 check out 0 "condition_3" -- "$G" dynamics s.h5 -o o.h5 --set dynamics.inits=2 --set dynamics.max_iter=2 --set dynamics.input=condition_mean
 [ -f o.h5 ] && [ ! -e o.h5.tmp ] || fail "o.h5 missing or o.h5.tmp left"
 check no-file 2 "^gaitlab: error: 'nope\.h5': No such file" -- "$G" dynamics nope.h5
