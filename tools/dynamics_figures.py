@@ -73,10 +73,18 @@ def fig_force(paths):
             ax.set_ylim(-5, 105)
             ax.set_xlabel("force (body weights)")
             ax.set_ylabel("success (%)")
-            ax.set_title(f"{os.path.basename(f.filename)}: u = {u[c]:g} m/s", fontsize=9)
+            ax.set_title(f"{_agent(f)}: u = {u[c]:g} m/s", fontsize=9)
             ax.legend(title="duration", fontsize=8)
     fig.tight_layout()
     return fig, expected
+
+
+def _agent(f):
+    """The file and the agent it recorded (root attribute policy), for titles and legends."""
+    name = os.path.basename(f.filename)
+    pol = f.attrs.get("policy", b"")
+    pol = pol.decode() if isinstance(pol, bytes) else str(pol)
+    return f"{pol} ({name})" if pol and pol not in name else name
 
 
 def _ablation_label(f):
@@ -84,7 +92,7 @@ def _ablation_label(f):
     d = d.decode() if isinstance(d, bytes) else str(d)
     layer = next((w for w in ("lstm_h", "lstm_c", "obs") if w in d), "?")
     sel = "gradient" if "gradient" in d else "random"
-    return f"{os.path.basename(f.filename)}: {layer}, {sel}"
+    return f"{_agent(f)}: {layer}, {sel}"
 
 
 def fig_ablation(paths):
