@@ -190,6 +190,12 @@ gl_err glh5_write_strings(hid_t loc, const char *name, const char *strings, hsiz
  * (every element is written by gaitlab). Collective. */
 gl_err glh5_create(hid_t loc, const char *name, hid_t type, int rank, const hsize_t *dims,
                    const hsize_t *chunk, hid_t *dset);
+/* The same, contiguous and filled with zeros when its storage is allocated, for datasets
+ * whose unwritten elements are read: a .partial's completion flags. Without the fill an
+ * element no rank has written yet holds whatever the disk held, or what a collective write's
+ * read-modify-write of a neighbouring block left there. Collective. */
+gl_err glh5_create_zeroed(hid_t loc, const char *name, hid_t type, int rank, const hsize_t *dims,
+                          hid_t *dset);
 /* Collective write of a whole small dataset whose data only `writer` holds: the writer
  * selects everything, everyone else selects nothing (HDF5 requires every rank to call). */
 gl_err glh5_write_all(hid_t dset, hid_t memtype, const void *data, int i_am_writer, hid_t dxpl);

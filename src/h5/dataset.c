@@ -260,6 +260,25 @@ gl_err glh5_create(hid_t loc, const char *name, hid_t type, int rank, const hsiz
   return err;
 }
 
+gl_err glh5_create_zeroed(hid_t loc, const char *name, hid_t type, int rank, const hsize_t *dims,
+                          hid_t *dset) {
+  *dset = -1;
+  hid_t sp = H5Screate_simple(rank, dims, NULL);
+  hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+  gl_err err = GL_OK;
+  /* The default fill value is 0 of every type; writing it at allocation (early, as parallel
+   * HDF5 allocates) makes every element 0 until a rank writes it. */
+  if (sp < 0 || dcpl < 0 || H5Pset_alloc_time(dcpl, H5D_ALLOC_TIME_EARLY) < 0 ||
+      H5Pset_fill_time(dcpl, H5D_FILL_TIME_ALLOC) < 0)
+    err = glh5_fail_(GL_ERR_LIB, loc, "dataset", name, "cannot be created (creation properties)");
+  if (!err && (*dset = H5Dcreate2(loc, name, type, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT)) < 0)
+    err = glh5_fail_(GL_ERR_LIB, loc, "dataset", name, "cannot be created");
+  err = glh5_release(err, &dcpl);
+  err = glh5_release(err, &sp);
+  if (err) glh5_release(err, dset);
+  return err;
+}
+
 gl_err glh5_write_all(hid_t dset, hid_t memtype, const void *data, int i_am_writer, hid_t dxpl) {
   hid_t fs = H5Dget_space(dset), ms = -1;
   if (fs < 0) return glh5_fail_(GL_ERR_LIB, dset, "dataset", NULL, "has no dataspace");

@@ -224,8 +224,9 @@ static gl_err glio_create_agents_(glio_file *f, const glio_spec *sp) {
     if (!glio_agent_column_on_(f, i)) continue;
     const int w = glio_agent_width_(f, i);
     hsize_t dims[2] = {(hsize_t)f->nagents, (hsize_t)w};
-    GL_GOTO(err, glh5_create(g, glio_agent_names_[i], glio_agent_type_(i), i == A_MVEL || i == A_NUNIT ? 2 : 1,
-                             dims, NULL, &f->agents[i]), done);
+    /* zero until written: a resume reads the flags of agents no block has reached yet */
+    GL_GOTO(err, glh5_create_zeroed(g, glio_agent_names_[i], glio_agent_type_(i), i == A_MVEL || i == A_NUNIT ? 2 : 1,
+                                    dims, &f->agents[i]), done);
   }
   GL_GOTO(err, glh5_attr_string(f->agents[A_FALL], "description", "policy step of the fall (base contact) or of non-finite state; -1 = none"), done);
   GL_GOTO(err, glh5_attr_string(f->agents[A_DONE], "description", "1 once the agent's data is fully written (resume trusts only these)"), done);
