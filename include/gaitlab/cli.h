@@ -11,7 +11,8 @@
 #include "gaitlab/error.h"
 
 typedef struct glcli_args {
-  const char *positional[16]; /* non-option arguments in order */
+  /* non-option arguments in order: a cross-seed report takes every experiment of every agent */
+  const char *positional[4096];
   int npositional;
   const char *sets[256];      /* --set KEY=VALUE, in order (later wins) */
   int nsets;

@@ -69,7 +69,8 @@ gl_err glcli_parse_opts(int argc, char **argv, const char *usage, const char *co
       return gl_error(GL_ERR_INPUT, "unknown option '%s'; usage: %s", s, usage);
     } else {
       if (a->npositional == (int)(sizeof a->positional / sizeof *a->positional))
-        return gl_error(GL_ERR_INPUT, "too many arguments; usage: %s", usage);
+        return gl_error(GL_ERR_INPUT, "too many arguments (at most %zu files); usage: %s",
+                        sizeof a->positional / sizeof *a->positional, usage);
       a->positional[a->npositional++] = s;
     }
   }

@@ -49,12 +49,14 @@ static void test_errors(void **state) {
   const char *noout[] = {"f", "-o"};
   assert_int_equal(parse(&a, 2, noout), GL_ERR_INPUT);
   assert_string_equal(gl_errmsg(), "-o needs a file name; usage: gaitlab x FILE [--set K=V]");
-  /* 16 positional arguments fit, the 17th does not; 256 --set fit, the 257th does not */
-  const char *many[17];
-  for (int i = 0; i < 17; ++i) many[i] = "p";
-  assert_int_equal(parse(&a, 16, many), GL_OK);
-  assert_int_equal(parse(&a, 17, many), GL_ERR_INPUT);
-  assert_string_equal(gl_errmsg(), "too many arguments; usage: gaitlab x FILE [--set K=V]");
+  /* 4096 positional arguments fit (every experiment of many agents), the 4097th does not;
+   * 256 --set fit, the 257th does not */
+  static const char *many[4097];
+  for (int i = 0; i < 4097; ++i) many[i] = "p";
+  assert_int_equal(parse(&a, 4096, many), GL_OK);
+  assert_int_equal(a.npositional, 4096);
+  assert_int_equal(parse(&a, 4097, many), GL_ERR_INPUT);
+  assert_string_equal(gl_errmsg(), "too many arguments (at most 4096 files); usage: gaitlab x FILE [--set K=V]");
   static const char *sets[2 * 257];
   for (int i = 0; i < 257; ++i) sets[2 * i] = "--set", sets[2 * i + 1] = "k=v";
   assert_int_equal(parse(&a, 2 * 256, sets), GL_OK);
