@@ -105,21 +105,45 @@ static void gld_inits_random_(const gld_config *c, double *x0) {
   }
 }
 
-/* Mean raw observation of each condition over the finite samples of its agents, summed in
- * agent and step order (reproducible). */
+/* One agent's contribution to its condition's mean input: obs [T][dobs] and, for an actor
+ * that also reads its previous action (in = dobs + 12), mu [T][12], whose row t - 1 is the
+ * action step t saw (gaitlab run acts with the deterministic mean). Such an actor's samples
+ * start at the window's second step, the first one whose previous action was recorded. */
+static void gld_mean_add_(const float *obs, int dobs, const float *mu, hsize_t T, int in, double *m,
+                          double *cnt) {
+  for (hsize_t t = mu ? 1 : 0; t < T; ++t) {
+    const float *r = obs + t * (hsize_t)dobs, *pa = mu ? mu + (t - 1) * GLP_NACT : NULL;
+    if (!gld_row_finite_(r, dobs) || (pa && !gld_row_finite_(pa, GLP_NACT))) continue;
+    for (int j = 0; j < dobs && j < in; ++j) m[j] += r[j];
+    for (int j = 0; pa && j < GLP_NACT; ++j) m[dobs + j] += pa[j];
+    *cnt += 1;
+  }
+}
+
+/* Mean raw input of each condition over the finite samples of its agents, summed in agent and
+ * step order (reproducible): the observation, and for an action-feedback actor the previous
+ * action after it (gld_mean_add_). */
 static gl_err gld_condition_means_(hid_t f, const char *path, int in, gld_inputs_ *inp) {
-  hsize_t d[3], dcond = 0;
+  hsize_t d[3], dm[3], dcond = 0;
   int rank = 0;
   hsize_t dims[GLH5_MAXRANK];
   H5T_class_t cls;
   GL_CALL(glh5_shape(f, "/recording/obs", &rank, dims, &cls));
-  if (rank != 3 || dims[2] < (hsize_t)in)
-    return gl_error(GL_ERR_INPUT, "'%s': HDF5 dataset '/recording/obs' needs shape [agent][step][>=%d]", path, in);
+  const int feedback = rank == 3 && dims[2] + GLP_NACT == (hsize_t)in;
+  if (rank != 3 || (dims[2] < (hsize_t)in && !feedback))
+    return gl_error(GL_ERR_INPUT, "'%s': HDF5 dataset '/recording/obs' needs shape [agent][step][>=%d] (or %d columns and /recording/mu for an actor that reads its previous action)",
+                    path, in, in - GLP_NACT);
   const int dobs = (int)dims[2];
   GL_CALL(gld_layer_shape_(f, path, "obs", dobs, "dynamics.input=condition_mean needs the recorded observations (record=[obs, ...]); or use dynamics.input=zero", d));
+  if (feedback) {
+    GL_CALL(gld_layer_shape_(f, path, "mu", GLP_NACT, "the actor reads its previous action: dynamics.input=condition_mean needs record=[obs, mu, ...]", dm));
+    if (dm[0] != d[0] || dm[1] != d[1])
+      return gl_error(GL_ERR_INPUT, "'%s': HDF5 datasets /recording/mu [%llu][%llu] and /recording/obs [%llu][%llu] disagree",
+                      path, (unsigned long long)dm[0], (unsigned long long)dm[1], (unsigned long long)d[0], (unsigned long long)d[1]);
+  }
   double *u = NULL, *cnt = NULL;
   int32_t *cond = NULL;
-  float *buf = NULL;
+  float *buf = NULL, *mu = NULL;
   gl_err err = GL_OK;
   GL_GOTO(err, glh5_read_alloc(f, "/conditions/u", H5T_NATIVE_DOUBLE, 1, NULL, &dcond, &u), done);
   hsize_t wa = d[0];
@@ -130,20 +154,16 @@ static gl_err gld_condition_means_(hid_t f, const char *path, int in, gld_inputs
   GL_GOTO(err, GL_ALLOC(inp->obs, (size_t)inp->n * (size_t)in), done);
   GL_GOTO(err, GL_ALLOC(cnt, inp->n), done);
   GL_GOTO(err, GL_ALLOC(buf, d[1] * (hsize_t)dobs), done);
-  hsize_t want[3] = {d[0], d[1], (hsize_t)dobs};
+  if (feedback) GL_GOTO(err, GL_ALLOC(mu, d[1] * GLP_NACT), done);
+  hsize_t want[3] = {d[0], d[1], (hsize_t)dobs}, want_mu[3] = {d[0], d[1], GLP_NACT};
   for (hsize_t a = 0; a < d[0]; ++a) {
     if (cond[a] < 0 || cond[a] >= inp->n) {
       err = gl_error(GL_ERR_INPUT, "'%s': /agents/condition[%llu] = %d is not a condition index", path, (unsigned long long)a, (int)cond[a]);
       goto done;
     }
     GL_GOTO(err, glh5_read_rows(f, "/recording/obs", H5T_NATIVE_FLOAT, 3, want, a, 1, buf, H5P_DEFAULT, NULL), done);
-    double *m = inp->obs + (size_t)cond[a] * (size_t)in;
-    for (hsize_t t = 0; t < d[1]; ++t) {
-      const float *r = buf + t * (hsize_t)dobs;
-      if (!gld_row_finite_(r, dobs)) continue;
-      for (int j = 0; j < in; ++j) m[j] += r[j];
-      cnt[cond[a]] += 1;
-    }
+    if (feedback) GL_GOTO(err, glh5_read_rows(f, "/recording/mu", H5T_NATIVE_FLOAT, 3, want_mu, a, 1, mu, H5P_DEFAULT, NULL), done);
+    gld_mean_add_(buf, dobs, mu, d[1], in, inp->obs + (size_t)cond[a] * (size_t)in, &cnt[cond[a]]);
   }
   for (int k = 0; k < inp->n; ++k) {
     if (cnt[k] == 0) {
@@ -154,7 +174,7 @@ static gl_err gld_condition_means_(hid_t f, const char *path, int in, gld_inputs
     snprintf(inp->name[k], sizeof inp->name[k], "condition_%d", k);
   }
 done:
-  free(u); free(cnt); free(cond); free(buf);
+  free(u); free(cnt); free(cond); free(buf); free(mu);
   return err;
 }
 
@@ -346,7 +366,7 @@ static const char *gld_input_text_(const gld_config *c) {
     return "zero: the LSTM's input u = 0 (the feature, not an observation: input_obs is unused and jacobian_obs is not computed), as the authors' nn.LSTM with zero input";
   return c->input == GLD_INPUT_ZERO_OBS
              ? "zero_obs: the raw observation vector 0 passed through the policy's normaliser (clamped +-5) and MLP; u = input_u"
-             : "condition_mean: the mean raw /recording/obs over every finite sample of the condition's agents, through normaliser and MLP; u = input_u";
+             : "condition_mean: the mean raw /recording/obs over every finite sample of the condition's agents (for an actor that reads its previous action, followed by the mean /recording/mu of the step before, from the window's second step on), through normaliser and MLP; u = input_u";
 }
 
 /* Write every input into /dynamics/.partial/, then swap each group in: delete the old

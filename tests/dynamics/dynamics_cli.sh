@@ -64,6 +64,28 @@ got=$("$G" report s.h5 | awk '$1 == "zero" || $1 == "zero_obs" {$1 = $1; print}'
 [ "$(tail -1 <<<"$got")" = "zero_obs 16 0 0 16 0/16 n/a n/a" ] && echo "ok   report: no fixed point for zero_obs" || fail "report zero_obs row: '$(tail -1 <<<"$got")'"
 check out 0 "condition_3" -- "$G" dynamics s.h5 -o o.h5 --set dynamics.inits=2 --set dynamics.max_iter=2 --set dynamics.input=condition_mean
 [ -f o.h5 ] && [ ! -e o.h5.tmp ] || fail "o.h5 missing or o.h5.tmp left"
+# The action-feedback actor reads 188 inputs: its condition means are the recorded
+# observation followed by the recorded action of the step before (from the window's second
+# step), against numpy; without /recording/mu the search says what to record.
+"$G" run "$GAITLAB_SOURCE_DIR/tests/end_to_end/data/small.yaml" -q --set policy=action_feedback --set output=af.h5 \
+  --set 'record=[obs, mu, lstm_h, lstm_c]' || fail "action-feedback run"
+check af-mean 0 "condition_3: [0-9]+ unique points" -- "$G" dynamics af.h5 --set dynamics.inits=4 --set dynamics.max_iter=5 --set dynamics.input=condition_mean
+"${GAITLAB_PYTHON:-/usr/bin/python3}" - af.h5 <<'PY' || fail "action-feedback condition means against numpy"
+import sys, h5py, numpy as np
+f = h5py.File(sys.argv[1], "r")
+obs, mu, cond = f["recording/obs"][()], f["recording/mu"][()], f["agents/condition"][()]
+for k in range(4):
+    rows = [np.concatenate([obs[a, t], mu[a, t - 1]]) for a in np.where(cond == k)[0] for t in range(1, obs.shape[1])]
+    rows = [r for r in rows if np.all(np.isfinite(r))]
+    got = f["dynamics/fixed_points/condition_%d/input_obs" % k][()].ravel()
+    assert got.shape == (188,), got.shape
+    err = np.abs(got - np.mean(np.array(rows, dtype=np.float64), axis=0)).max()
+    assert err < 1e-9, f"condition {k}: {err}"
+print("action-feedback condition means: ok")
+PY
+"$G" run "$GAITLAB_SOURCE_DIR/tests/end_to_end/data/small.yaml" -q --set policy=action_feedback --set output=afnomu.h5 \
+  --set 'record=[obs, lstm_h, lstm_c]' || fail "action-feedback run without mu"
+check af-no-mu 2 "^gaitlab: error: 'afnomu\.h5': HDF5 dataset '/recording/mu' is missing; the actor reads its previous action: dynamics\.input=condition_mean needs record=\[obs, mu" -- "$G" dynamics afnomu.h5 --set dynamics.input=condition_mean
 check no-file 2 "^gaitlab: error: 'nope\.h5': No such file" -- "$G" dynamics nope.h5
 check bad-key 2 "^gaitlab: error: .*dynamics\.bogus.*allowed" -- "$G" dynamics s.h5 --set dynamics.bogus=1
 check bad-input 2 "^gaitlab: error: .*dynamics\.input.*(zero|allowed)" -- "$G" dynamics s.h5 --set dynamics.input=mean
