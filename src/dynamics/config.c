@@ -12,7 +12,7 @@ static const glc_key gld_schema_[] = {
     {"dynamics", GLC_SECTION, 0, 0, 0, 0, NULL, "fixed-point search (docs/dynamics.md)"},
     {"dynamics.inits", GLC_INT, OFF(inits), 1, 100000, 0, NULL, "initial states per input (64)"},
     {"dynamics.input", GLC_ENUM, OFF(input), 0, 0, 0, gld_inputs_,
-     "constant input: zero (the LSTM input u = 0, the authors' convention), zero_obs (the raw observation 0 through normaliser and MLP) or condition_mean (mean /recording/obs of each condition)"},
+     "constant input: zero (the LSTM input u = 0, the authors' convention), zero_obs (the raw observation 0 through normaliser and MLP) or condition_mean (mean /recording/obs of each condition, followed by the mean previous action from /recording/mu for an actor that reads it)"},
     {"dynamics.init", GLC_ENUM, OFF(init), 0, 0, 0, gld_inits_,
      "initial states: recording (random valid samples of /recording/lstm_h, lstm_c) or random (U(-s, s))"},
     {"dynamics.init_scale", GLC_REAL, OFF(init_scale), 0, HUGE_VAL, GLC_OPEN_MIN, NULL, "s of random inits (1)"},
