@@ -238,19 +238,21 @@ gl_err glh5_write_strings(hid_t loc, const char *name, const char *strings, hsiz
   return glh5_write_fixed_str_(loc, name, len, 1, &n, strings);
 }
 
-gl_err glh5_create(hid_t loc, const char *name, hid_t type, int rank, const hsize_t *dims,
-                   const hsize_t *chunk, hid_t *dset) {
+/* Every element of a recording layer is written by gaitlab (NaN marks invalid samples), so
+ * HDF5 need not pre-fill those: this halves the I/O of a run. Chunked datasets carry HDF5's
+ * Fletcher-32 checksum per chunk: a flipped byte in a recording (a disk, a half copy) fails
+ * the read that meets it instead of flowing into an analysis; HDF5 verifies it on every read.
+ * zeroed: filled with 0 (the default fill value of every type) when the storage is
+ * allocated, early, as parallel HDF5 allocates. */
+static gl_err glh5_create_(hid_t loc, const char *name, hid_t type, int rank, const hsize_t *dims,
+                           const hsize_t *chunk, int zeroed, hid_t *dset) {
   *dset = -1;
   hid_t sp = H5Screate_simple(rank, dims, NULL);
   hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
   gl_err err = GL_OK;
-  /* Every element is written by gaitlab (NaN marks invalid samples), so HDF5 need not
-   * pre-fill: this halves the I/O of a run. */
-  /* Chunked datasets carry HDF5's Fletcher-32 checksum per chunk: a flipped byte in a
-   * recording (a disk, a half copy) fails the read that meets it instead of flowing into an
-   * analysis; HDF5 verifies it on every read. */
   if (sp < 0 || dcpl < 0 || (chunk && (H5Pset_chunk(dcpl, rank, chunk) < 0 || H5Pset_fletcher32(dcpl) < 0)) ||
-      H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER) < 0)
+      (zeroed && H5Pset_alloc_time(dcpl, H5D_ALLOC_TIME_EARLY) < 0) ||
+      H5Pset_fill_time(dcpl, zeroed ? H5D_FILL_TIME_ALLOC : H5D_FILL_TIME_NEVER) < 0)
     err = glh5_fail_(GL_ERR_LIB, loc, "dataset", name, "cannot be created (creation properties)");
   if (!err && (*dset = H5Dcreate2(loc, name, type, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT)) < 0)
     err = glh5_fail_(GL_ERR_LIB, loc, "dataset", name, "cannot be created");
@@ -260,23 +262,14 @@ gl_err glh5_create(hid_t loc, const char *name, hid_t type, int rank, const hsiz
   return err;
 }
 
+gl_err glh5_create(hid_t loc, const char *name, hid_t type, int rank, const hsize_t *dims,
+                   const hsize_t *chunk, hid_t *dset) {
+  return glh5_create_(loc, name, type, rank, dims, chunk, 0, dset);
+}
+
 gl_err glh5_create_zeroed(hid_t loc, const char *name, hid_t type, int rank, const hsize_t *dims,
                           hid_t *dset) {
-  *dset = -1;
-  hid_t sp = H5Screate_simple(rank, dims, NULL);
-  hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
-  gl_err err = GL_OK;
-  /* The default fill value is 0 of every type; writing it at allocation (early, as parallel
-   * HDF5 allocates) makes every element 0 until a rank writes it. */
-  if (sp < 0 || dcpl < 0 || H5Pset_alloc_time(dcpl, H5D_ALLOC_TIME_EARLY) < 0 ||
-      H5Pset_fill_time(dcpl, H5D_FILL_TIME_ALLOC) < 0)
-    err = glh5_fail_(GL_ERR_LIB, loc, "dataset", name, "cannot be created (creation properties)");
-  if (!err && (*dset = H5Dcreate2(loc, name, type, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT)) < 0)
-    err = glh5_fail_(GL_ERR_LIB, loc, "dataset", name, "cannot be created");
-  err = glh5_release(err, &dcpl);
-  err = glh5_release(err, &sp);
-  if (err) glh5_release(err, dset);
-  return err;
+  return glh5_create_(loc, name, type, rank, dims, NULL, 1, dset);
 }
 
 gl_err glh5_write_all(hid_t dset, hid_t memtype, const void *data, int i_am_writer, hid_t dxpl) {
