@@ -6,7 +6,7 @@
 #include "gaitlab/analysis.h"
 #include "gaitlab/cli.h"
 #include "gaitlab/core.h"
-#include "gaitlab/h5.h"
+#include "gaitlab/recording.h"
 
 static const char gla_usage_[] =
     "gaitlab analyze FILE.h5 [--set analysis.KEY=VALUE ...] [-o OUT.h5]";
@@ -15,20 +15,12 @@ static const char gla_usage_[] =
  * or NULL for a file without one (external data) or one analyze refuses later with its own
  * message (missing, not HDF5). */
 static char *glcli_recorded_yaml_(const char *path) {
-  hid_t f = -1;
   char *yaml = NULL;
-  int has = 0;
-  glh5_quiet();
-  if (glh5_open(&f, path, GLH5_READ) != GL_OK) {
-    gl_error_clear();
-    return NULL;
-  }
-  if (glh5_attr_exists(f, "config_yaml", &has) != GL_OK || (has && glh5_attr_read_string(f, "config_yaml", &yaml) != GL_OK)) {
+  if (glio_read_config(path, &yaml) != GL_OK) {
     free(yaml);
     yaml = NULL;
+    gl_error_clear();
   }
-  glh5_close(&f);
-  gl_error_clear();
   return yaml;
 }
 

@@ -33,8 +33,12 @@ static gl_err glinfo_attr_(hid_t obj, const char *name) {
     GL_CALL(glh5_attr_read_doubles(obj, name, v, SHOW, &n));
     printf("  %-18s ", name);
     if (n > SHOW) printf("(%llu numbers; h5dump -a %s)", (unsigned long long)n, name);
-    for (hsize_t i = 0; n <= SHOW && i < n; ++i)
-      printf(n == 1 ? "%.10g" : i == 0 ? "[%.10g" : ", %.10g", v[i]);
+    for (hsize_t i = 0; n <= SHOW && i < n; ++i) {
+      /* integers in full (a step count of 1e10 is not 1e+10), other numbers to 10 digits */
+      char num[40];
+      snprintf(num, sizeof num, cls == H5T_INTEGER ? "%.0f" : "%.10g", v[i]);
+      printf("%s%s", n == 1 ? "" : i == 0 ? "[" : ", ", num);
+    }
     printf("%s\n", n > 1 && n <= SHOW ? "]" : "");
   }
   return GL_OK;

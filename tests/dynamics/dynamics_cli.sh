@@ -64,6 +64,13 @@ got=$("$G" report s.h5 | awk '$1 == "zero" || $1 == "zero_obs" {$1 = $1; print}'
 [ "$(tail -1 <<<"$got")" = "zero_obs 16 0 0 16 0/16 n/a n/a" ] && echo "ok   report: no fixed point for zero_obs" || fail "report zero_obs row: '$(tail -1 <<<"$got")'"
 check out 0 "condition_3" -- "$G" dynamics s.h5 -o o.h5 --set dynamics.inits=2 --set dynamics.max_iter=2 --set dynamics.input=condition_mean
 [ -f o.h5 ] && [ ! -e o.h5.tmp ] || fail "o.h5 missing or o.h5.tmp left"
+# A damaged /dynamics group: the report names the object and both lengths (exit 2).
+cp s.h5 dbad.h5
+"${GAITLAB_PYTHON:-/usr/bin/python3}" -c '
+import sys, h5py, numpy as np
+g = h5py.File(sys.argv[1], "r+")["dynamics/fixed_points/zero_obs"]
+del g["members"]; g["members"] = np.zeros(3, np.int32)' dbad.h5 || fail "crafting dbad.h5"
+check report-bad-dyn 2 "^gaitlab: error: 'dbad\.h5': HDF5 dataset /dynamics/fixed_points/zero_obs/members has 3 entries, is_fixed has 16" -- "$G" report dbad.h5
 # The action-feedback actor reads 188 inputs: its condition means are the recorded
 # observation followed by the recorded action of the step before (from the window's second
 # step), against numpy; without /recording/mu the search says what to record.
